@@ -1,0 +1,45 @@
+import pytest
+
+from ragtune.config import CONFIG_FILE, ConfigError, load_settings, write_default_config
+
+
+def test_default_config_round_trips(tmp_path):
+    path = write_default_config(tmp_path / "proj")
+    assert path.name == CONFIG_FILE
+    s = load_settings(tmp_path / "proj")
+    assert s.chunking.max_tokens == 256 and s.chunking.overlap == 32
+    assert s.retrieval.retriever == "hybrid" and s.retrieval.rrf_k == 60
+    assert s.models.embedder == "minilm" and s.models.generator == "smollm2"
+    assert s.index_dir == tmp_path / "proj" / "index"
+
+
+def test_missing_file_means_defaults(tmp_path):
+    assert load_settings(tmp_path).retrieval.top_k == 5
+
+
+def test_init_refuses_to_overwrite(tmp_path):
+    write_default_config(tmp_path)
+    with pytest.raises(ConfigError, match="already exists"):
+        write_default_config(tmp_path)
+
+
+def test_partial_file_overrides_only_its_keys(tmp_path):
+    (tmp_path / CONFIG_FILE).write_text('[retrieval]\ntop_k = 3\nretriever = "bm25"\n')
+    s = load_settings(tmp_path)
+    assert s.retrieval.top_k == 3 and s.retrieval.retriever == "bm25"
+    assert s.retrieval.rrf_k == 60
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("[retrieval\n", "not valid TOML"),
+        ('[retrieval]\nretriever = "magic"\n', "retriever"),
+        ("[retrieval]\ntop_k = 0\n", "top_k"),
+        ("[chunking]\nmax_token = 100\n", "max_token"),  # typo: unknown keys are errors, not silently ignored
+    ],
+)
+def test_invalid_files_give_clear_errors(tmp_path, text, match):
+    (tmp_path / CONFIG_FILE).write_text(text)
+    with pytest.raises(ConfigError, match=match):
+        load_settings(tmp_path)
