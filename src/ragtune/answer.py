@@ -1,0 +1,132 @@
+"""Answering a question: number the retrieved passages, ask for `[n]` citations, map them back to documents.
+
+The `base` variant (no retrieval) goes through the same function with no passages, so every
+variant differs only in what it retrieves and which model generates.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from ragtune.models.protocols import Completion, Generator, Message
+from ragtune.retrieve.hit import Hit
+
+RAG_SYSTEM = (
+    "You are a helpful assistant that answers questions using only the numbered passages given. "
+    "Cite the passage you used with its number in square brackets, like [1]. "
+    "If the passages do not contain the answer, reply exactly: I don't know."
+)
+BASE_SYSTEM = (
+    "You are a helpful assistant. Answer the question briefly. "
+    "If you do not know the answer, reply exactly: I don't know."
+)
+ABSTAIN_TEXT = "I don't know"
+
+_CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One `[n]` in the answer, resolved to the passage (and so the document) it points at."""
+
+    number: int
+    chunk_id: str
+    doc_id: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    passages: tuple[Hit, ...]
+    citations: tuple[Citation, ...]
+    invalid_citations: tuple[int, ...]  # numbers that name no passage that was given
+    completion: Completion
+    retrieval_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def cited_doc_ids(self) -> list[str]:
+        return list(dict.fromkeys(c.doc_id for c in self.citations))
+
+
+def format_passages(hits: Sequence[Hit]) -> str:
+    """Number the passages from 1, each headed by its document title so the model sees the source."""
+    blocks = []
+    for n, hit in enumerate(hits, start=1):
+        title = f" {hit.title}:" if hit.title else ""
+        blocks.append(f"[{n}]{title} {hit.text.strip()}")
+    return "\n\n".join(blocks)
+
+
+def build_messages(question: str, hits: Sequence[Hit] | None) -> list[Message]:
+    """The prompt for one question: with passages (RAG) or without (closed-book)."""
+    if hits is None:
+        return [
+            {"role": "system", "content": BASE_SYSTEM},
+            {"role": "user", "content": question.strip()},
+        ]
+    context = format_passages(hits) if hits else "(no passages were found)"
+    user = f"Passages:\n{context}\n\nQuestion: {question.strip()}\nAnswer with a citation:"
+    return [{"role": "system", "content": RAG_SYSTEM}, {"role": "user", "content": user}]
+
+
+def parse_citations(text: str, hits: Sequence[Hit]) -> tuple[list[Citation], list[int]]:
+    """Resolve every `[n]` / `[n, m]` in `text` to the n-th passage; unknown numbers are returned as invalid."""
+    citations: dict[int, Citation] = {}
+    invalid: list[int] = []
+    for match in _CITATION.finditer(text):
+        for part in re.split(r"[,;]", match.group(1)):
+            n = int(part)
+            if 1 <= n <= len(hits):
+                hit = hits[n - 1]
+                page = hit.metadata.get("page")
+                citations.setdefault(n, Citation(n, hit.chunk_id, hit.doc_id, page))
+            elif n not in invalid:
+                invalid.append(n)
+    return list(citations.values()), invalid
+
+
+def is_abstention(text: str) -> bool:
+    """Did the model decline to answer (the prompt asks for exactly "I don't know")?"""
+    t = text.strip().lower().replace("’", "'")
+    return t.startswith(("i don't know", "i do not know", "i'm not sure", "i am not sure")) or t in {"", "unknown"}
+
+
+def answer_question(
+    question: str,
+    generator: Generator,
+    retrieve: Callable[[str], list[Hit]] | None = None,
+    *,
+    max_new_tokens: int = 256,
+    temperature: float = 0.0,
+) -> Answer:
+    """Retrieve (unless closed-book), prompt, generate, and resolve citations."""
+    hits: list[Hit] | None = None
+    retrieval_s = 0.0
+    if retrieve is not None:
+        t0 = time.perf_counter()
+        hits = retrieve(question)
+        retrieval_s = time.perf_counter() - t0
+    messages = build_messages(question, hits)
+    completion = generator.generate(messages, max_new_tokens=max_new_tokens, temperature=temperature)
+    citations, invalid = parse_citations(completion.text, hits or [])
+    return Answer(
+        question=question,
+        text=completion.text.strip(),
+        passages=tuple(hits or ()),
+        citations=tuple(citations),
+        invalid_citations=tuple(invalid),
+        completion=completion,
+        retrieval_s=retrieval_s,
+        timings={
+            "retrieval_s": retrieval_s,
+            "prefill_s": completion.prefill_s,
+            "generation_s": completion.total_s,
+            "total_s": retrieval_s + completion.total_s,
+        },
+    )

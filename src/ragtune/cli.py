@@ -1,0 +1,200 @@
+"""The `ragtune` command: a thin layer over `ragtune.project.Project` with progress bars and tables."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ragtune.config import ConfigError, write_default_config
+
+app = typer.Typer(
+    help="ragtune: RAG, fine-tuning or both? Measured on your own documents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+ProjectOpt = typer.Option(Path("."), "--project", "-p", help="Project directory (holds ragtune.toml).")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _open(project: Path):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network at run time
+    from ragtune.project import Project
+
+    try:
+        return Project(project)
+    except ConfigError as e:
+        _fail(str(e))
+
+
+@app.command()
+def init(directory: Path = typer.Argument(..., help="Directory to create the project in.")) -> None:
+    """Create a project: writes DIRECTORY/ragtune.toml with documented defaults."""
+    try:
+        path = write_default_config(directory)
+    except ConfigError as e:
+        _fail(str(e))
+    console.print(f"Created {path}. Next: [bold]cd {directory} && ragtune ingest PATH[/]")
+
+
+@app.command()
+def ingest(
+    path: Path = typer.Argument(..., help="Folder of documents (.txt .md .html .pdf .jsonl) or one file."),
+    project: Path = ProjectOpt,
+    strict: bool = typer.Option(False, help="Exit with code 2 if any file was skipped."),
+) -> None:
+    """Sync the index to the documents under PATH: new and changed ones are embedded, removed ones deleted."""
+    if not path.exists():
+        _fail(f"{path} does not exist")
+    proj = _open(project)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err, transient=True,
+    ) as bar:
+        task = bar.add_task("Embedding chunks", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        with err.status("Loading models and documents..."):
+            _ = proj.index
+        report = proj.ingest(path, progress=progress)
+    _print_skipped(report.load)
+    s = report.sync
+    console.print(
+        f"Indexed {len(report.load.documents)} documents: {len(s.added)} added, {len(s.changed)} changed, "
+        f"{len(s.removed)} removed, {len(s.unchanged)} unchanged; {s.chunks_embedded} chunks embedded "
+        f"in {s.seconds:.1f}s (table version {s.version})."
+    )
+    if report.load.skipped and strict:
+        raise typer.Exit(2)
+
+
+def _print_skipped(loaded) -> None:
+    if not loaded.skipped:
+        return
+    table = Table(title=f"{len(loaded.skipped)} file(s) skipped", title_style="bold yellow")
+    table.add_column("file")
+    table.add_column("reason")
+    for s in loaded.skipped:
+        table.add_row(s.path, s.reason)
+    err.print(table)
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="The question."),
+    variant: str = typer.Option("rag", "--variant", "-v", help="base (no retrieval) or rag."),
+    retriever: Optional[str] = typer.Option(None, "--retriever", "-r", help="dense, bm25 or hybrid (default: from ragtune.toml)."),
+    k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve (default: from ragtune.toml)."),
+    filters: list[str] = typer.Option([], "--filter", "-f", help="Metadata filter, e.g. path^=policies/ or category=faq (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer, passages, citations and timings as JSON."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Answer QUESTION with a variant; rag cites the passages it used as [n]."""
+    from ragtune.project import ProjectError
+    from ragtune.retrieve import FilterError
+
+    proj = _open(project)
+    try:
+        with err.status("Thinking..."):
+            answer = proj.ask(question, variant, retriever=retriever, top_k=k, filters=filters)
+    except (ProjectError, FilterError, ValueError) as e:
+        _fail(str(e))
+    if as_json:
+        print(json.dumps(answer_to_json(answer, variant), indent=2, ensure_ascii=False))
+        return
+    console.print(answer.text)
+    if answer.passages:
+        cited = {c.number for c in answer.citations}
+        table = Table(title="Passages", show_lines=False)
+        for col in ("n", "document", "score", "cited"):
+            table.add_column(col)
+        for n, hit in enumerate(answer.passages, start=1):
+            where = hit.doc_id + (f" p.{hit.metadata['page']}" if hit.metadata.get("page") else "")
+            table.add_row(str(n), where, f"{hit.score:.3f}", "yes" if n in cited else "")
+        console.print(table)
+    t = answer.timings
+    console.print(
+        f"[dim]{answer.completion.prompt_tokens} prompt + {answer.completion.completion_tokens} generated tokens; "
+        f"retrieval {t['retrieval_s'] * 1000:.0f} ms, generation {t['generation_s']:.2f} s[/]"
+    )
+
+
+def answer_to_json(answer, variant: str) -> dict:
+    c = answer.completion
+    return {
+        "question": answer.question,
+        "variant": variant,
+        "answer": answer.text,
+        "citations": [{"n": x.number, "doc_id": x.doc_id, "chunk_id": x.chunk_id, "page": x.page} for x in answer.citations],
+        "invalid_citations": list(answer.invalid_citations),
+        "passages": [
+            {"n": n, "chunk_id": h.chunk_id, "doc_id": h.doc_id, "score": h.score, "ranks": h.ranks, "text": h.text}
+            for n, h in enumerate(answer.passages, start=1)
+        ],
+        "tokens": {"prompt": c.prompt_tokens, "completion": c.completion_tokens},
+        "timings": answer.timings,
+        "model": c.model,
+    }
+
+
+@app.command()
+def status(project: Path = ProjectOpt) -> None:
+    """Show the index: documents, chunks, table version and models."""
+    proj = _open(project)
+    m = proj.settings.models
+    table = Table(show_header=False)
+    table.add_row("project", str(proj.settings.root.resolve()))
+    table.add_row("embedder", m.embedder)
+    table.add_row("generator", m.generator)
+    if not proj.settings.index_dir.exists():
+        table.add_row("index", "empty (run `ragtune ingest PATH`)")
+    else:
+        stats = proj.index.stats()
+        table.add_row("documents", str(stats.documents))
+        table.add_row("chunks", str(stats.chunks))
+        table.add_row("table version", str(stats.version))
+    console.print(table)
+
+
+@app.command()
+def demo(
+    docs: Path = typer.Option(Path("examples/docs"), help="Documents to ingest."),
+    project: Path = typer.Option(Path("demo-project"), "--project", "-p", help="Where to create the demo project."),
+) -> None:
+    """Ingest the bundled example documents and answer a few questions with base and rag."""
+    if not docs.exists():
+        _fail(f"{docs} not found: run `ragtune demo` from the repository root, or pass --docs")
+    if not (project / "ragtune.toml").exists():
+        write_default_config(project)
+    ingest(docs, project=project, strict=False)
+    for q in DEMO_QUESTIONS:
+        for variant in ("base", "rag"):
+            console.rule(f"[bold]{variant}[/]: {q}")
+            ask(q, variant=variant, retriever=None, k=None, filters=[], as_json=False, project=project)
+
+
+DEMO_QUESTIONS = (
+    "How long is the warranty on a Brightwell kettle registered in the app?",
+    "What does error E7 mean on the Aurora kettle?",
+    "Who has been the chief executive officer of Brightwell since 2023?",
+)
+
+
+if __name__ == "__main__":
+    app()

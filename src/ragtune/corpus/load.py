@@ -1,0 +1,146 @@
+"""Load a folder (recursively) or one file into `Document`s; every bad file is reported, none stops the load.
+
+Ids are stable across runs and machines: the path relative to the given root with `/` separators,
+or the `id` of a JSONL line. Order is deterministic (sorted by relative path, then line).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ragtune.corpus.document import Document
+from ragtune.corpus.errors import CorpusError, UnreadableDocument
+from ragtune.corpus.formats import READERS
+from ragtune.corpus.jsonl import read_jsonl
+
+SUPPORTED_SUFFIXES = (*READERS, ".jsonl")
+DEFAULT_MAX_FILE_BYTES = 50_000_000
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file (or `file:line` of a JSONL file) that was not loaded, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The documents loaded, the files skipped with reasons, and files ignored for their extension."""
+
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+def load_corpus(path: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
+    """Load every supported file under `path` (or the one file `path`); hidden files and folders are skipped."""
+    root = Path(path)
+    if root.is_dir():
+        files, ignored, skipped = _walk(root)
+    elif root.exists() or root.is_symlink():
+        if root.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise CorpusError(f"{root}: unsupported file type; give a folder or a {'/'.join(SUPPORTED_SUFFIXES)} file")
+        files, ignored, skipped = [(root, root.name)], [], []
+    else:
+        raise CorpusError(f"{root} does not exist: give a folder of documents or one document file")
+    documents: list[Document] = []
+    loaded_from: dict[str, str] = {}
+    for file, rel in files:
+        try:
+            docs = _load_file(file, rel, max_file_bytes, skipped)
+        except UnreadableDocument as e:
+            skipped.append(Skipped(rel, str(e)))
+            continue
+        except Exception as e:  # a reader bug must not cost the user the other files
+            skipped.append(Skipped(rel, f"unexpected error ({type(e).__name__}: {e}); please report this file"))
+            continue
+        for doc in docs:
+            if doc.id in loaded_from:
+                skipped.append(Skipped(rel, f"duplicate document id {doc.id!r} (already loaded from {loaded_from[doc.id]})"))
+                continue
+            loaded_from[doc.id] = rel
+            documents.append(doc)
+    return LoadResult(documents, skipped, ignored)
+
+
+def _load_file(file: Path, rel: str, max_bytes: int, skipped: list[Skipped]) -> list[Document]:
+    data = _read_bytes(file, max_bytes)
+    if not data.strip():
+        raise UnreadableDocument("empty file (no text)")
+    suffix = file.suffix.lower()
+    if suffix == ".jsonl":
+        docs, problems = read_jsonl(data, rel)
+        skipped.extend(Skipped(f"{rel}:{line}", reason) for line, reason in problems)
+        return docs
+    source, reader = READERS[suffix]
+    parsed = reader(data, Path(rel).stem)
+    metadata = {"path": rel, "source": source}
+    return [Document(id=rel, text=parsed.text, title=parsed.title, metadata=metadata, page_starts=parsed.page_starts)]
+
+
+def _read_bytes(file: Path, max_bytes: int) -> bytes:
+    """Read a regular file of at most `max_bytes`; pipes and devices are refused (reading one could block)."""
+    try:
+        st = os.stat(file)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnreadableDocument("not a regular file (a pipe, device or socket)")
+        if st.st_size > max_bytes:
+            raise UnreadableDocument(_too_large(st.st_size, max_bytes))
+        with open(file, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as e:
+        if file.is_symlink() and not file.exists():
+            raise UnreadableDocument("dangling symlink (its target does not exist)") from None
+        raise UnreadableDocument(f"cannot read file: {e.strerror or e}") from None
+    if len(data) > max_bytes:
+        raise UnreadableDocument(_too_large(len(data), max_bytes))
+    return data
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"file too large: {size:,} bytes > limit {limit:,} bytes; split it or raise max_file_bytes"
+
+
+def _walk(root: Path) -> tuple[list[tuple[Path, str]], list[str], list[Skipped]]:
+    """Supported files (path, relative posix path) sorted, ignored files, unreadable folders.
+
+    Symlinked folders are followed once each (a link cycle cannot loop).
+    """
+    files: list[tuple[Path, str]] = []
+    ignored: list[str] = []
+    skipped: list[Skipped] = []
+    visited: set[str] = set()
+    stack: list[tuple[Path, str]] = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        real = os.path.realpath(folder)
+        if real in visited:
+            continue
+        visited.add(real)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as e:
+            skipped.append(Skipped(prefix or ".", f"cannot read folder: {e.strerror or e}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = prefix + entry.name
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+            except OSError:
+                is_dir = False
+            if is_dir:
+                stack.append((Path(entry.path), rel + "/"))
+            elif os.path.splitext(entry.name)[1].lower() in SUPPORTED_SUFFIXES:
+                files.append((Path(entry.path), rel))
+            else:
+                ignored.append(rel)
+    files.sort(key=lambda f: f[1])
+    ignored.sort()
+    return files, ignored, skipped

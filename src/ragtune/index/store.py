@@ -1,0 +1,181 @@
+"""`ChunkIndex`: the open LanceDB table of chunks, with the settings it was built with."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import lancedb
+import numpy as np
+import pyarrow as pa
+from lancedb.index import FTS
+
+from ragtune.corpus.document import Chunk, Document
+from ragtune.index.errors import CorruptIndexError, IndexMismatchError
+from ragtune.index.schema import FORMAT, IndexMeta, chunk_schema
+from ragtune.index.sql import sql_string
+from ragtune.index.vectors import VectorSnapshot, load_snapshot, snapshot_bytes
+from ragtune.models.protocols import Embedder
+
+TABLE = "chunks"
+FTS_COLUMN = "text"
+DEFAULT_CACHE_BYTES = 1 << 30  # up to 1 GiB (about 450k chunks at dim 384) is searched in memory
+Chunker = Callable[[Document], list[Chunk]]
+Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    path: str
+    documents: int
+    chunks: int
+    version: int
+    embedder: str
+    dim: int
+    chunking: str
+
+
+class ChunkIndex:
+    """An open index directory. Open it with `ChunkIndex.open`; fill it with `sync`."""
+
+    def __init__(self, path: Path, db, table, embedder: Embedder, meta: IndexMeta, max_cache_bytes: int):
+        self.path = path
+        self.db = db
+        self.table = table
+        self.embedder = embedder
+        self.meta = meta
+        self.max_cache_bytes = max_cache_bytes
+        self._snapshot: VectorSnapshot | None = None
+        self._doc_meta: tuple[int, dict[str, dict[str, Any]]] | None = None
+
+    @classmethod
+    def open(cls, path: str | Path, embedder: Embedder, chunking: str = "", *, rebuild: bool = False,
+             max_cache_bytes: int = DEFAULT_CACHE_BYTES) -> ChunkIndex:
+        """Open (or create) the index at `path` for `embedder`.
+
+        `chunking` fingerprints the chunker settings; an index built with another embedder or
+        chunking raises `IndexMismatchError` unless `rebuild=True`, which empties it first.
+        """
+        path = Path(path)
+        meta = IndexMeta(embedder=embedder.name, dim=int(embedder.dim), chunking=chunking)
+        db = lancedb.connect(str(path))
+        if TABLE not in db.list_tables().tables:
+            table = db.create_table(TABLE, schema=chunk_schema(meta), exist_ok=True)
+        else:
+            table = db.open_table(TABLE)
+            if rebuild:
+                table = db.create_table(TABLE, schema=chunk_schema(meta), mode="overwrite")
+            else:
+                _check_meta(path, IndexMeta.from_schema(table.schema), meta)
+        index = cls(path, db, table, embedder, meta, max_cache_bytes)
+        index.ensure_fts()
+        return index
+
+    @property
+    def version(self) -> int:
+        return int(self.table.version)
+
+    def sync(self, documents: Iterable[Document], chunker: Chunker, *, rebuild: bool = False,
+             progress: Progress | None = None, write_batch: int = 1024, embed_batch: int = 64):
+        """Make the index hold exactly the chunks of `documents`; see `ragtune.index.sync`."""
+        from ragtune.index.sync import sync_index
+
+        if rebuild:
+            self.table = self.db.create_table(TABLE, schema=chunk_schema(self.meta), mode="overwrite")
+            self.ensure_fts()
+        return sync_index(self, documents, chunker, progress=progress, write_batch=write_batch,
+                          embed_batch=embed_batch)
+
+    # -- maintenance -------------------------------------------------------------------------
+
+    def ensure_fts(self) -> None:
+        """Create the full-text index if missing (a fresh table, or a crash during a rebuild).
+
+        Rows added after the index was built stay searchable (Lance scans them unindexed) until
+        `optimize` folds them in, so the index never has to be current for BM25 to be correct.
+        """
+        if not any(FTS_COLUMN in ix.columns and ix.index_type == "FTS" for ix in self.table.list_indices()):
+            self.table.create_index(FTS_COLUMN, config=FTS(), replace=True)
+
+    def fts_unindexed_rows(self) -> int:
+        for ix in self.table.list_indices():
+            if ix.index_type == "FTS":
+                stats = self.table.index_stats(ix.name)
+                return int(stats.num_unindexed_rows) if stats else 0
+        return 0
+
+    def optimize(self) -> None:
+        """Fold new rows into the FTS index and compact small files (each sync batch is one file)."""
+        self.ensure_fts()
+        self.table.optimize()
+
+    def refresh(self) -> None:
+        """See writes made by other processes since this index was opened."""
+        self.table.checkout_latest()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def scan(self, columns: Sequence[str], where: str | None = None) -> pa.Table:
+        query = self.table.search().select(list(columns))
+        if where:
+            query = query.where(where)
+        return query.to_arrow()
+
+    def doc_ids(self) -> list[str]:
+        return sorted(set(self.scan(["doc_id"]).column("doc_id").to_pylist()))
+
+    def get_chunks(self, doc_id: str) -> list[Chunk]:
+        """The chunks stored for `doc_id`, in order (empty if it is not indexed)."""
+        rows = self.scan(["id", "doc_id", "idx", "text", "title", "metadata"], f"doc_id = {sql_string(doc_id)}")
+        chunks = [Chunk(id=r["id"], doc_id=r["doc_id"], index=r["idx"], text=r["text"], title=r["title"] or "",
+                        metadata=json.loads(r["metadata"] or "{}")) for r in rows.to_pylist()]
+        return sorted(chunks, key=lambda c: (c.index, c.id))
+
+    def stats(self) -> IndexStats:
+        return IndexStats(path=str(self.path), documents=len(self.doc_ids()), chunks=self.table.count_rows(),
+                          version=self.version, embedder=self.meta.embedder, dim=self.meta.dim,
+                          chunking=self.meta.chunking)
+
+    def vector_snapshot(self) -> VectorSnapshot | None:
+        """The vectors in memory for numpy search, or None when they exceed the cache budget."""
+        version = self.version
+        if self._snapshot is not None and self._snapshot.version == version:
+            return self._snapshot
+        self._snapshot = None
+        rows = self.table.count_rows()
+        # Estimate text at 1 KiB a chunk, metadata included; exact sizes would need a scan.
+        if snapshot_bytes(rows, self.meta.dim, rows * 1024) > self.max_cache_bytes:
+            return None
+        self._snapshot = load_snapshot(self.table, version, self.meta.dim)
+        return self._snapshot
+
+    def doc_metadata(self) -> dict[str, dict[str, Any]]:
+        """Each document's metadata (from its first chunk), cached per table version, for filters."""
+        version = self.version
+        if self._doc_meta is None or self._doc_meta[0] != version:
+            rows = self.scan(["doc_id", "metadata"], "idx = 0").to_pylist()
+            self._doc_meta = (version, {r["doc_id"]: json.loads(r["metadata"] or "{}") for r in rows})
+        return self._doc_meta[1]
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]
+
+
+def _check_meta(path: Path, found: IndexMeta, wanted: IndexMeta) -> None:
+    if found.format != FORMAT:
+        raise IndexMismatchError(f"the index at {path} has format {found.format}, this ragtune writes {FORMAT}; "
+                                 "rebuild it with `ragtune ingest --rebuild` (or `ChunkIndex.open(..., rebuild=True)`).")
+    problems = []
+    if (found.embedder, found.dim) != (wanted.embedder, wanted.dim):
+        problems.append(f"embedder {found.embedder!r} (dim {found.dim}), now {wanted.embedder!r} (dim {wanted.dim})")
+    if found.chunking != wanted.chunking:
+        problems.append(f"chunking {found.chunking!r}, now {wanted.chunking!r}")
+    if problems:
+        raise IndexMismatchError(f"the index at {path} was built with {'; '.join(problems)}. Its vectors and chunks "
+                                 "do not fit the current settings: rebuild it with `ragtune ingest --rebuild` "
+                                 "(or `ChunkIndex.open(..., rebuild=True)`), or restore the old settings.")
+
+
+__all__ = ["ChunkIndex", "IndexStats", "CorruptIndexError", "TABLE"]

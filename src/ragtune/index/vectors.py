@@ -1,0 +1,65 @@
+"""An in-memory copy of the index (vectors and the columns a hit shows) for exact dense search.
+
+Lance's flat (index-free) vector search measured about 90-150 ms at 100k x 384 on 2 cores, numpy
+`matrix @ query` about 3.5 ms; so tables that fit the cache budget are searched in memory, and
+filters are evaluated on the cached columns too. The copy is keyed by table version: any write
+makes a new version, and the next search reloads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+SNAPSHOT_COLUMNS = ["id", "doc_id", "title", "text", "metadata", "path", "heading", "page"]
+
+
+@dataclass(frozen=True, eq=False)
+class VectorSnapshot:
+    version: int
+    rows: pa.Table  # SNAPSHOT_COLUMNS, aligned with `matrix`
+    matrix: np.ndarray  # float32 (n, dim), rows L2-normalised
+
+    @property
+    def ids(self) -> list[str]:
+        return self.rows.column("id").to_pylist()
+
+
+def snapshot_bytes(rows: int, dim: int, text_bytes: int) -> int:
+    return rows * dim * 4 + text_bytes
+
+
+def load_snapshot(table, version: int, dim: int) -> VectorSnapshot:
+    data: pa.Table = table.search().select(SNAPSHOT_COLUMNS + ["vector"]).to_arrow()
+    vectors = data.column("vector").combine_chunks()
+    if len(vectors):
+        matrix = vectors.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False).reshape(-1, dim)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        matrix = matrix / np.where(norms == 0, 1.0, norms)
+    else:
+        matrix = np.zeros((0, dim), dtype=np.float32)
+    rows = data.drop_columns(["vector"]).combine_chunks()
+    return VectorSnapshot(version, rows, np.ascontiguousarray(matrix, dtype=np.float32))
+
+
+def top_k(snapshot: VectorSnapshot, query: np.ndarray, k: int, mask: np.ndarray | None = None
+          ) -> list[tuple[int, float]]:
+    """(position, cosine similarity) of the k best rows, best first; `mask` keeps only allowed rows."""
+    n = snapshot.matrix.shape[0]
+    if k <= 0 or n == 0:
+        return []
+    q = np.asarray(query, dtype=np.float32).reshape(-1)
+    norm = float(np.linalg.norm(q))
+    scores = snapshot.matrix @ (q / norm if norm else q)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+        k = min(k, int(mask.sum()))
+        if k == 0:
+            return []
+    k = min(k, n)
+    part = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
+    ids = snapshot.rows.column("id")
+    ranked = sorted(part.tolist(), key=lambda i: (-scores[i], ids[i].as_py()))  # ties by chunk id
+    return [(i, float(scores[i])) for i in ranked]

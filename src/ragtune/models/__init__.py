@@ -1,0 +1,80 @@
+"""Model backends behind small protocols: packaged local models, transformers, OpenAI-compatible HTTP.
+
+`load_embedder` / `load_generator` turn the `[models]` settings into a backend. Heavy libraries
+(torch, transformers) are imported only when a local model is actually loaded.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ragtune.config import ModelSettings
+from ragtune.models.errors import ModelError
+from ragtune.models.protocols import Completion, Embedder, Generator, Message
+
+__all__ = ["Completion", "Embedder", "Generator", "Message", "ModelError", "load_embedder", "load_generator"]
+
+PACKAGED_EMBEDDER = "minilm"
+PACKAGED_GENERATOR = "smollm2"
+OPENAI_PREFIX = "openai:"
+
+
+def load_embedder(models: ModelSettings) -> Embedder:
+    """"minilm" (packaged), "openai:<model>" (HTTP at `api_base`) or a sentence-transformers folder."""
+    spec = models.embedder
+    if spec.startswith(OPENAI_PREFIX):
+        from ragtune.models.openai_http import OpenAIEmbedder
+
+        return OpenAIEmbedder(_openai_model(spec, "embedder"), models.api_base, os.environ.get(models.api_key_env),
+                              batch_size=models.embed_batch_size)
+    from ragtune.models.st_embedder import SentenceTransformerEmbedder
+
+    if spec == PACKAGED_EMBEDDER:
+        from ragtune.models.local import packaged_embedder_path
+
+        return SentenceTransformerEmbedder(packaged_embedder_path(), models.device, models.embed_batch_size,
+                                           name="all-MiniLM-L6-v2")
+    return SentenceTransformerEmbedder(_local_path(spec, "embedder", "minilm", "a sentence-transformers model folder"),
+                                       models.device, models.embed_batch_size)
+
+
+def load_generator(models: ModelSettings, adapter: str | Path | None = None) -> Generator:
+    """"smollm2" (packaged), "openai:<model>" (HTTP at `api_base`) or a local HF causal-LM folder.
+
+    `adapter` (a PEFT LoRA folder) applies to local models only.
+    """
+    spec = models.generator
+    if spec.startswith(OPENAI_PREFIX):
+        if adapter is not None:
+            raise ModelError("LoRA adapters apply to local generators only; serve the adapter from your endpoint "
+                             "(e.g. vLLM --lora-modules) and name it in \"openai:<model>\".")
+        from ragtune.models.openai_http import OpenAIChatGenerator
+
+        model = _openai_model(spec, "generator")
+        return OpenAIChatGenerator(model, models.api_base, os.environ.get(models.api_key_env))
+    from ragtune.models.hf_generator import TransformersGenerator
+
+    if spec == PACKAGED_GENERATOR:
+        from ragtune.models.local import packaged_generator_path
+
+        return TransformersGenerator(packaged_generator_path(), models.device, adapter,
+                                     name="SmolLM2-135M-Instruct" + (f"+{Path(adapter).name}" if adapter else ""))
+    return TransformersGenerator(_local_path(spec, "generator", "smollm2", "a Hugging Face causal-LM folder"),
+                                 models.device, adapter)
+
+
+def _openai_model(spec: str, role: str) -> str:
+    model = spec.removeprefix(OPENAI_PREFIX).strip()
+    if not model:
+        raise ModelError(f"[models] {role} = {spec!r} names no model; "
+                         "write \"openai:<model>\", e.g. \"openai:gpt-4o-mini\".")
+    return model
+
+
+def _local_path(spec: str, role: str, packaged: str, folder: str) -> Path:
+    path = Path(spec).expanduser()
+    if not path.is_dir():
+        raise ModelError(f"[models] {role} = {spec!r} is not a folder. Accepted values: \"{packaged}\" (the packaged "
+                         f"model), \"openai:<model>\" (an OpenAI-compatible endpoint at api_base), or {folder}.")
+    return path

@@ -1,0 +1,59 @@
+"""Choosing the torch device, dtype and CPU thread count for local models."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+from ragtune.models.errors import ModelError
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def resolve_device(device: str = "auto") -> str:
+    """`auto` picks cuda, then mps, then cpu; an explicit device must be available."""
+    if device not in DEVICES and not device.startswith("cuda:"):
+        raise ModelError(f"unknown device {device!r}; use one of {', '.join(DEVICES)} (or cuda:N).")
+    if device == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError(f"device {device!r} requested but CUDA is not available; set device = \"cpu\" or \"auto\".")
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise ModelError("device \"mps\" requested but MPS is not available; set device = \"cpu\" or \"auto\".")
+    return device
+
+
+def default_dtype(device: str) -> torch.dtype:
+    """bf16 where the hardware does it fast (CUDA), fp32 elsewhere (CPU bf16 matmuls are slow)."""
+    return torch.bfloat16 if device.startswith("cuda") else torch.float32
+
+
+def parse_dtype(dtype: str | torch.dtype | None, device: str) -> torch.dtype:
+    if dtype is None:
+        return default_dtype(device)
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    value = getattr(torch, str(dtype).removeprefix("torch."), None)
+    if not isinstance(value, torch.dtype):
+        raise ModelError(f"unknown dtype {dtype!r}; use float32, bfloat16 or float16.")
+    return value
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (the affinity mask, which respects container limits)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def configure_cpu_threads() -> None:
+    """Cap torch's intra-op threads at the usable CPUs: oversubscription makes CPU inference slower."""
+    usable = available_cpus()
+    if torch.get_num_threads() > usable:
+        torch.set_num_threads(usable)

@@ -1,0 +1,151 @@
+"""The `Generator` backend for local Hugging Face causal LMs (the packaged SmolLM2 by default)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessor, LogitsProcessorList
+from transformers.utils import logging as hf_logging
+
+from ragtune.models.device import configure_cpu_threads, parse_dtype, resolve_device
+from ragtune.models.errors import ModelError
+from ragtune.models.protocols import Completion, Message
+
+CHAT_END_TOKENS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Hide transformers' per-load progress bars (weights, shards): noise in a CLI; restored afterwards."""
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+class _FirstTokenClock(LogitsProcessor):
+    """Records when the logits of the first new token exist: the honest end of prefill."""
+
+    def __init__(self, sync: bool):
+        self.sync = sync
+        self.first_at: float | None = None
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if self.first_at is None:
+            if self.sync:
+                torch.cuda.synchronize()
+            self.first_at = time.perf_counter()
+        return scores
+
+
+class TransformersGenerator:
+    """A loaded chat model (optionally with a LoRA adapter): messages in, `Completion` out."""
+
+    def __init__(self, path: str | Path, device: str = "auto", adapter: str | Path | None = None,
+                 dtype: str | torch.dtype | None = None, name: str | None = None, seed: int = 0):
+        path = Path(path)
+        if not (path / "config.json").is_file():
+            raise ModelError(f"{path} is not a Hugging Face model folder (no config.json); "
+                             "set [models] generator to \"smollm2\", a model folder, or \"openai:<model>\".")
+        self.device = resolve_device(device)
+        if self.device == "cpu":
+            configure_cpu_threads()
+        self.dtype = parse_dtype(dtype, self.device)
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        if not self.tokenizer.chat_template:
+            raise ModelError(f"the tokenizer in {path} has no chat template; use an instruction-tuned (chat) model.")
+        with quiet_transformers():
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=self.dtype, local_files_only=True)
+            if adapter is not None:
+                model = _with_adapter(model, Path(adapter))
+        self.model = model.to(self.device).eval()
+        self.name = name or (f"{path.name}+{Path(adapter).name}" if adapter else path.name)
+        self.seed = seed
+        self.eos_token_ids = _stop_token_ids(self.tokenizer, self.model.generation_config)
+        pad = self.tokenizer.pad_token_id
+        self.pad_token_id = pad if pad is not None else self.eos_token_ids[0]
+
+    def prompt_ids(self, messages: Sequence[Message]) -> torch.Tensor:
+        """The chat-templated prompt, ready for the assistant's turn, as a (1, n) tensor of ids."""
+        encoded = self.tokenizer.apply_chat_template(
+            list(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+        return encoded["input_ids"]
+
+    def generate(
+        self, messages: Sequence[Message], *, max_new_tokens: int = 256, temperature: float = 0.0
+    ) -> Completion:
+        """Greedy unless temperature > 0 (then sampled, reproducibly from `seed`); stops at EOS or the chat end."""
+        start = time.perf_counter()
+        input_ids = self.prompt_ids(messages).to(self.device)
+        clock = _FirstTokenClock(sync=self.device.startswith("cuda"))
+        if temperature > 0:  # plain temperature sampling: no top-k/top-p from the model's generation config
+            sampling = {"do_sample": True, "temperature": temperature, "top_k": 0, "top_p": 1.0}
+        else:
+            sampling = {"do_sample": False, "temperature": None, "top_k": None, "top_p": None}
+        cuda_rng = None if self.device.startswith("cuda") else []  # fork only the RNGs this call uses
+        with torch.inference_mode(), torch.random.fork_rng(devices=cuda_rng):
+            torch.manual_seed(self.seed)
+            output = self.model.generate(
+                input_ids=input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                max_new_tokens=max_new_tokens,
+                eos_token_id=self.eos_token_ids,
+                pad_token_id=self.pad_token_id,
+                logits_processor=LogitsProcessorList([clock]),
+                **sampling,
+            )
+        new_ids = output[0, input_ids.shape[1]:].tolist()
+        end = time.perf_counter()
+        new_ids = _cut_at_stop(new_ids, self.eos_token_ids)
+        shown = new_ids[:-1] if new_ids and new_ids[-1] in self.eos_token_ids else new_ids
+        text = self.tokenizer.decode(shown, skip_special_tokens=True).strip()
+        return Completion(
+            text=text,
+            prompt_tokens=int(input_ids.shape[1]),
+            completion_tokens=len(new_ids),
+            prefill_s=(clock.first_at - start) if clock.first_at is not None else 0.0,
+            total_s=end - start,
+            model=self.name,
+        )
+
+
+def _cut_at_stop(ids: list[int], stop_ids: list[int]) -> list[int]:
+    """Generated ids up to and including the first stop token (it counts as generated; padding after it does not)."""
+    for i, token in enumerate(ids):
+        if token in stop_ids:
+            return ids[: i + 1]
+    return ids
+
+
+def _stop_token_ids(tokenizer, generation_config) -> list[int]:
+    """EOS ids from the generation config and tokenizer, plus the chat template's end-of-turn token."""
+    ids: list[int] = []
+    configured = generation_config.eos_token_id
+    ids += configured if isinstance(configured, list) else [configured] if configured is not None else []
+    if tokenizer.eos_token_id is not None:
+        ids.append(tokenizer.eos_token_id)
+    vocab = tokenizer.get_vocab()
+    ids += [vocab[t] for t in CHAT_END_TOKENS if t in vocab]
+    if not ids:
+        raise ModelError("the model defines no end-of-sequence token; set eos_token_id in its generation_config.json.")
+    return list(dict.fromkeys(ids))
+
+
+def _with_adapter(model, adapter: Path):
+    """Wrap `model` with the PEFT LoRA adapter saved at `adapter`."""
+    if not (adapter / "adapter_config.json").is_file():
+        raise ModelError(f"{adapter} is not a LoRA adapter folder (no adapter_config.json); check the path, "
+                         "or run `ragtune tune` to create one.")
+    try:
+        from peft import PeftModel
+    except ImportError as e:
+        raise ModelError("loading a LoRA adapter needs peft; install it with `pip install peft`.") from e
+    return PeftModel.from_pretrained(model, str(adapter), is_trainable=False)

@@ -1,0 +1,97 @@
+import json
+import sys
+import shutil
+
+import pytest
+import torch
+
+from ragtune.models import Completion, Generator, ModelError
+from ragtune.models.hf_generator import TransformersGenerator
+
+MESSAGES = [{"role": "user", "content": "Say something about the number seven."}]
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_llama_dir):
+    return TransformersGenerator(tiny_llama_dir, device="cpu")
+
+
+def test_completion_has_consistent_counts_and_timings(tiny):
+    assert isinstance(tiny, Generator)
+    result = tiny.generate(MESSAGES, max_new_tokens=7)
+    assert isinstance(result, Completion)
+    assert result.prompt_tokens == tiny.prompt_ids(MESSAGES).shape[1]
+    assert 1 <= result.completion_tokens <= 7
+    assert 0 < result.prefill_s < result.total_s
+    assert result.model == tiny.name
+
+
+def test_obeys_max_new_tokens(tiny):
+    counts = [tiny.generate(MESSAGES, max_new_tokens=n).completion_tokens for n in (1, 4, 9)]
+    assert counts == [1, 4, 9]  # a random model practically never emits the end token
+
+
+def test_greedy_is_deterministic_and_sampling_is_seeded(tiny):
+    greedy = [tiny.generate(MESSAGES, max_new_tokens=8).text for _ in range(2)]
+    assert greedy[0] == greedy[1]
+    sampled = [tiny.generate(MESSAGES, max_new_tokens=8, temperature=1.0).text for _ in range(2)]
+    assert sampled[0] == sampled[1]  # same seed, same sample
+    assert sampled[0] != greedy[0]
+
+
+def test_stops_at_the_configured_end_token(tiny, tiny_llama_dir, tmp_path):
+    with torch.no_grad():
+        first = int(tiny.model(tiny.prompt_ids(MESSAGES)).logits[0, -1].argmax())
+    stopping = tmp_path / "stopping"
+    shutil.copytree(tiny_llama_dir, stopping)
+    config_path = stopping / "generation_config.json"
+    config = json.loads(config_path.read_text())
+    config["eos_token_id"] = [2, first]
+    config_path.write_text(json.dumps(config))
+
+    result = TransformersGenerator(stopping, device="cpu").generate(MESSAGES, max_new_tokens=20)
+    assert result.completion_tokens == 1
+    assert result.text == ""  # the stop token is counted, not shown
+
+
+def test_not_a_model_folder(tmp_path):
+    with pytest.raises(ModelError, match="config.json"):
+        TransformersGenerator(tmp_path)
+
+
+def test_adapter_folder_is_checked(tiny_llama_dir, tmp_path):
+    with pytest.raises(ModelError, match="adapter_config.json"):
+        TransformersGenerator(tiny_llama_dir, device="cpu", adapter=tmp_path)
+
+
+@pytest.mark.e2e
+def test_smollm2_answers_from_context(converted):
+    generator = TransformersGenerator(converted.path, device="cpu")
+    messages = [{"role": "user", "content": "Context: The Zephyr 9 kettle has a warranty of 7 years.\n\n"
+                                            "Question: How many years of warranty does the Zephyr 9 kettle have?"}]
+    result = generator.generate(messages, max_new_tokens=40)
+    assert "7" in result.text or "seven" in result.text.lower()
+    assert result.completion_tokens < 40  # it stopped at the chat end token by itself
+
+
+def test_missing_peft_names_the_install_command(tiny_llama_dir, tmp_path, monkeypatch):
+    (tmp_path / "adapter_config.json").write_text("{}")
+    monkeypatch.setitem(sys.modules, "peft", None)
+    with pytest.raises(ModelError, match="pip install peft"):
+        TransformersGenerator(tiny_llama_dir, device="cpu", adapter=tmp_path)
+
+
+def test_lora_adapter_changes_the_output(tiny, tiny_llama_dir, tmp_path):
+    peft = pytest.importorskip("peft")
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_llama_dir)
+    lora = peft.get_peft_model(base, peft.LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    lora.save_pretrained(tmp_path / "adapter")
+
+    tuned = TransformersGenerator(tiny_llama_dir, device="cpu", adapter=tmp_path / "adapter")
+    assert tuned.name == f"{tiny_llama_dir.name}+adapter"
+    with torch.no_grad():
+        ids = tiny.prompt_ids(MESSAGES)
+        assert not torch.allclose(tuned.model(ids).logits, tiny.model(ids).logits)
+    assert tuned.generate(MESSAGES, max_new_tokens=3).completion_tokens == 3

@@ -1,0 +1,145 @@
+"""The HTTP backends against a tiny real OpenAI-compatible server on 127.0.0.1."""
+
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+
+from ragtune.models import Completion, Embedder, Generator, ModelError
+from ragtune.models.openai_http import OpenAIChatGenerator, OpenAIEmbedder, estimate_tokens
+
+
+class FakeOpenAI(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.requests: list[tuple[str, dict, dict]] = []
+        self.failures: list[int] = []  # status codes to answer before answering normally
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: FakeOpenAI
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.requests.append((self.path, dict(self.headers), body))
+        if self.server.failures:
+            self._answer(self.server.failures.pop(0), {"error": {"message": "try again"}}, {"Retry-After": "0"})
+        elif self.path == "/v1/chat/completions":
+            question = body["messages"][-1]["content"]
+            self._answer(200, {"model": body["model"], "choices": [{"message": {"role": "assistant", "content": f" echo: {question} "}}],
+                               "usage": {"prompt_tokens": 11, "completion_tokens": 3}})
+        elif self.path == "/v1/embeddings":
+            # Unnormalised vectors, listed in reverse order: the client must sort by index and normalise.
+            rows = [{"index": i, "embedding": [float(len(t)), 1.0, 0.0, 2.0]} for i, t in enumerate(body["input"])]
+            self._answer(200, {"data": rows[::-1]})
+        else:
+            self._answer(404, {"error": "no such route"})
+
+    def _answer(self, status, payload, headers=None):
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def server():
+    srv = FakeOpenAI()
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_chat_generation_uses_usage_and_sends_the_key(server):
+    gen = OpenAIChatGenerator("tiny-chat", server.url, api_key="sk-test", backoff_s=0.01)
+    assert isinstance(gen, Generator)
+    result = gen.generate([{"role": "user", "content": "ping"}], max_new_tokens=5)
+    assert isinstance(result, Completion)
+    assert (result.text, result.prompt_tokens, result.completion_tokens) == ("echo: ping", 11, 3)
+    assert result.model == "tiny-chat" and result.total_s > 0 and result.prefill_s == 0.0
+    path, headers, body = server.requests[-1]
+    assert path == "/v1/chat/completions"
+    assert headers["Authorization"] == "Bearer sk-test"
+    assert body["max_tokens"] == 5 and body["temperature"] == 0.0
+
+
+@pytest.mark.parametrize("status", [500, 429, 503])
+def test_retries_transient_failures(server, status):
+    server.failures = [status]
+    gen = OpenAIChatGenerator("m", server.url, backoff_s=0.01)
+    assert gen.generate([{"role": "user", "content": "x"}]).text == "echo: x"
+    assert len(server.requests) == 2
+
+
+def test_gives_up_after_retries_with_the_status(server):
+    server.failures = [500, 500, 500]
+    gen = OpenAIChatGenerator("m", server.url, retries=2, backoff_s=0.01)
+    with pytest.raises(ModelError, match="500"):
+        gen.generate([{"role": "user", "content": "x"}])
+    assert len(server.requests) == 3
+
+
+def test_unauthorised_points_at_the_key_variable(server):
+    server.failures = [401]
+    with pytest.raises(ModelError, match="api_key_env"):
+        OpenAIChatGenerator("m", server.url).generate([{"role": "user", "content": "x"}])
+
+
+def test_connection_refused_names_the_endpoint():
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    gen = OpenAIChatGenerator("m", url, retries=1, backoff_s=0.01)
+    with pytest.raises(ModelError, match=f"could not reach {url}/chat/completions.*api_base"):
+        gen.generate([{"role": "user", "content": "x"}])
+
+
+def test_embeddings_are_ordered_normalised_batched(server):
+    emb = OpenAIEmbedder("tiny-emb", server.url, batch_size=2, backoff_s=0.01)
+    vectors = emb.embed(["a", "bbb", "cc", "dddd", "e"])
+    assert vectors.shape == (5, 4) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
+    raw = np.array([[n, 1.0, 0.0, 2.0] for n in (1, 3, 2, 4, 1)])
+    np.testing.assert_allclose(vectors, raw / np.linalg.norm(raw, axis=1, keepdims=True), atol=1e-6)
+    assert [len(body["input"]) for _, _, body in server.requests] == [2, 2, 1]
+    assert emb.dim == 4
+    assert isinstance(emb, Embedder)
+
+
+def test_embedder_learns_dim_lazily_or_takes_it(server):
+    assert OpenAIEmbedder("e", server.url).dim == 4
+    assert len(server.requests) == 1
+    assert OpenAIEmbedder("e", server.url, dim=4).dim == 4
+    assert len(server.requests) == 1
+
+
+def test_token_estimate_is_conservative():
+    from transformers import AutoTokenizer
+
+    from ragtune.models.local import packaged_embedder_path
+
+    tokenizer = AutoTokenizer.from_pretrained(packaged_embedder_path(), local_files_only=True)
+    texts = ["How long is the warranty of the Zephyr 9?", "a, b; c: d!", "Lorem ipsum " * 50, "1234567890 " * 20]
+    for text in texts:
+        assert estimate_tokens(text) >= len(tokenizer(text, add_special_tokens=False)["input_ids"])
+    assert estimate_tokens("") == 0
+    assert estimate_tokens("word " * 100) < 200  # not absurdly high for plain English

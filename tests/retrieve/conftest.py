@@ -1,0 +1,8 @@
+import pytest
+from retrieve_fixtures import MiniLM
+
+
+@pytest.fixture(scope="session")
+def minilm() -> MiniLM:
+    """Loaded once: about 2 s."""
+    return MiniLM()
