@@ -56,11 +56,18 @@ def ingest(
     path: Path = typer.Argument(..., help="Folder of documents (.txt .md .html .pdf .jsonl) or one file."),
     project: Path = ProjectOpt,
     strict: bool = typer.Option(False, help="Exit with code 2 if any file was skipped."),
+    rebuild: bool = typer.Option(False, help="Empty the index first (after changing the embedder or chunking)."),
 ) -> None:
     """Sync the index to the documents under PATH: new and changed ones are embedded, removed ones deleted."""
+    _ingest(_open(project), path, strict=strict, rebuild=rebuild)
+
+
+def _ingest(proj, path: Path, *, strict: bool = False, rebuild: bool = False) -> None:
+    from ragtune.corpus import CorpusError
+    from ragtune.index import ChunkIndexError
+
     if not path.exists():
         _fail(f"{path} does not exist")
-    proj = _open(project)
     with Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=err, transient=True,
@@ -70,9 +77,14 @@ def ingest(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        with err.status("Loading models and documents..."):
-            _ = proj.index
-        report = proj.ingest(path, progress=progress)
+        try:
+            with err.status("Loading models..."):
+                _ = proj.embedder
+                if not rebuild:
+                    _ = proj.index
+            report = proj.ingest(path, rebuild=rebuild, progress=progress)
+        except (CorpusError, ChunkIndexError, ValueError) as e:
+            _fail(str(e))
     _print_skipped(report.load)
     s = report.sync
     console.print(
@@ -106,14 +118,18 @@ def ask(
     project: Path = ProjectOpt,
 ) -> None:
     """Answer QUESTION with a variant; rag cites the passages it used as [n]."""
+    _ask(_open(project), question, variant, retriever, k, filters, as_json)
+
+
+def _ask(proj, question: str, variant: str, retriever, k, filters, as_json: bool) -> None:
+    from ragtune.index import ChunkIndexError
     from ragtune.project import ProjectError
     from ragtune.retrieve import FilterError
 
-    proj = _open(project)
     try:
         with err.status("Thinking..."):
             answer = proj.ask(question, variant, retriever=retriever, top_k=k, filters=filters)
-    except (ProjectError, FilterError, ValueError) as e:
+    except (ProjectError, FilterError, ChunkIndexError, ValueError) as e:
         _fail(str(e))
     if as_json:
         print(json.dumps(answer_to_json(answer, variant), indent=2, ensure_ascii=False))
@@ -126,7 +142,8 @@ def ask(
             table.add_column(col)
         for n, hit in enumerate(answer.passages, start=1):
             where = hit.doc_id + (f" p.{hit.metadata['page']}" if hit.metadata.get("page") else "")
-            table.add_row(str(n), where, f"{hit.score:.3f}", "yes" if n in cited else "")
+            how = {c.number: c.source for c in answer.citations}.get(n)
+            table.add_row(str(n), where, f"{hit.score:.3f}", {"model": "yes", "attributed": "attributed"}.get(how, ""))
         console.print(table)
     t = answer.timings
     console.print(
@@ -141,7 +158,10 @@ def answer_to_json(answer, variant: str) -> dict:
         "question": answer.question,
         "variant": variant,
         "answer": answer.text,
-        "citations": [{"n": x.number, "doc_id": x.doc_id, "chunk_id": x.chunk_id, "page": x.page} for x in answer.citations],
+        "citations": [
+            {"n": x.number, "doc_id": x.doc_id, "chunk_id": x.chunk_id, "page": x.page, "source": x.source}
+            for x in answer.citations
+        ],
         "invalid_citations": list(answer.invalid_citations),
         "passages": [
             {"n": n, "chunk_id": h.chunk_id, "doc_id": h.doc_id, "score": h.score, "ranks": h.ranks, "text": h.text}
@@ -182,11 +202,12 @@ def demo(
         _fail(f"{docs} not found: run `ragtune demo` from the repository root, or pass --docs")
     if not (project / "ragtune.toml").exists():
         write_default_config(project)
-    ingest(docs, project=project, strict=False)
+    proj = _open(project)
+    _ingest(proj, docs)
     for q in DEMO_QUESTIONS:
         for variant in ("base", "rag"):
             console.rule(f"[bold]{variant}[/]: {q}")
-            ask(q, variant=variant, retriever=None, k=None, filters=[], as_json=False, project=project)
+            _ask(proj, q, variant, None, None, [], False)
 
 
 DEMO_QUESTIONS = (

@@ -59,11 +59,20 @@ class Project:
         c = self.settings.chunking
         return make_chunker(self.embedder, max_tokens=c.max_tokens, overlap=c.overlap)
 
-    def ingest(self, path: str | Path, *, progress: Callable[[int, int], None] | None = None) -> IngestReport:
-        """Load every document under `path` and sync the index to exactly that set (adds, updates, deletes)."""
+    def ingest(
+        self, path: str | Path, *, rebuild: bool = False, progress: Callable[[int, int], None] | None = None
+    ) -> IngestReport:
+        """Load every document under `path` and sync the index to exactly that set (adds, updates, deletes).
+
+        `rebuild` empties the index first: needed after changing the embedder or the chunking settings.
+        """
         t0 = time.perf_counter()
         loaded = load_corpus(path)
         load_s = time.perf_counter() - t0
+        if rebuild:
+            self.__dict__["index"] = ChunkIndex.open(
+                self.settings.index_dir, self.embedder, self.chunker_fingerprint, rebuild=True
+            )
         report = self.index.sync(loaded.documents, self.chunker(), progress=progress)
         return IngestReport(load=loaded, sync=report, load_s=load_s)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from typing import Iterator
 
 import torch
+from transformers.utils import logging as hf_logging
 
 from ragtune.models.errors import ModelError
 
@@ -57,3 +60,15 @@ def configure_cpu_threads() -> None:
     usable = available_cpus()
     if torch.get_num_threads() > usable:
         torch.set_num_threads(usable)
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Hide transformers' per-load progress bars (weights, shards): noise in a CLI; restored afterwards."""
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessor, LogitsProcessorList
-from transformers.utils import logging as hf_logging
 
-from ragtune.models.device import configure_cpu_threads, parse_dtype, resolve_device
+from ragtune.models.device import configure_cpu_threads, parse_dtype, quiet_transformers, resolve_device
 from ragtune.models.errors import ModelError
 from ragtune.models.protocols import Completion, Message
 
 CHAT_END_TOKENS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")
-
-
-@contextlib.contextmanager
-def quiet_transformers() -> Iterator[None]:
-    """Hide transformers' per-load progress bars (weights, shards): noise in a CLI; restored afterwards."""
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()
 
 
 class _FirstTokenClock(LogitsProcessor):

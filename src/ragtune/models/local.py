@@ -126,7 +126,7 @@ def _write_hf_folder(gguf: Path, out: Path) -> None:
         if importlib.util.find_spec(module) is None:
             raise ModelError(f"converting the packaged GGUF model needs `{module}`; "
                              f"install it with `pip install {requirement}`.")
-    from ragtune.models.hf_generator import quiet_transformers
+    from ragtune.models.device import quiet_transformers
 
     with quiet_transformers():
         _dequantise_into(gguf, out)

@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ragtune.models.device import configure_cpu_threads, resolve_device
+from ragtune.models.device import configure_cpu_threads, quiet_transformers, resolve_device
 from ragtune.models.errors import ModelError
 
 Progress = Callable[[int, int], None]  # (texts done, texts total)
@@ -27,7 +27,8 @@ class SentenceTransformerEmbedder:
         self.device = resolve_device(device)
         if self.device == "cpu":
             configure_cpu_threads()
-        self.model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
+        with quiet_transformers():
+            self.model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
         self.batch_size = batch_size
         self.name = name or path.name
         self.dim = int(self.model.get_embedding_dimension())
