@@ -117,7 +117,7 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="Print the answer, passages, citations and timings as JSON."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Answer QUESTION with a variant; rag cites the passages it used as [n]."""
+    """Answer QUESTION with a variant; rag retrieves passages and cites them by number."""
     _ask(_open(project), question, variant, retriever, k, filters, as_json)
 
 

@@ -3,7 +3,9 @@
 Lance's flat (index-free) vector search measured about 90-150 ms at 100k x 384 on 2 cores, numpy
 `matrix @ query` about 3.5 ms; so tables that fit the cache budget are searched in memory, and
 filters are evaluated on the cached columns too. The copy is keyed by table version: any write
-makes a new version, and the next search reloads.
+makes a new version, and the next search reloads. It also keeps Lance's row ids, so a full-text
+search can return ids only (about 2 ms at 100k chunks, vs 5 ms with the text of 50 rows) and take
+the hit columns from memory.
 """
 
 from __future__ import annotations
@@ -21,6 +23,15 @@ class VectorSnapshot:
     version: int
     rows: pa.Table  # SNAPSHOT_COLUMNS, aligned with `matrix`
     matrix: np.ndarray  # float32 (n, dim), rows L2-normalised
+    row_ids: np.ndarray | None = None  # Lance `_rowid` of each row, ascending (None: not loaded)
+
+    def positions(self, row_ids: np.ndarray) -> np.ndarray | None:
+        """Positions of these Lance row ids in the snapshot, or None if any is not in it."""
+        if self.row_ids is None or not len(self.row_ids):
+            return None
+        wanted = np.asarray(row_ids, dtype=np.uint64)
+        found = np.minimum(np.searchsorted(self.row_ids, wanted), len(self.row_ids) - 1)
+        return found if (self.row_ids[found] == wanted).all() else None
 
     @property
     def ids(self) -> list[str]:
@@ -32,7 +43,11 @@ def snapshot_bytes(rows: int, dim: int, text_bytes: int) -> int:
 
 
 def load_snapshot(table, version: int, dim: int) -> VectorSnapshot:
-    data: pa.Table = table.search().select(SNAPSHOT_COLUMNS + ["vector"]).to_arrow()
+    data: pa.Table = table.search().with_row_id(True).select(SNAPSHOT_COLUMNS + ["vector"]).to_arrow()
+    row_ids = data.column("_rowid").to_numpy().astype(np.uint64)
+    if len(row_ids) > 1 and not (np.diff(row_ids.astype(np.int64)) > 0).all():
+        order = np.argsort(row_ids, kind="stable")
+        data, row_ids = data.take(pa.array(order)), row_ids[order]
     vectors = data.column("vector").combine_chunks()
     if len(vectors):
         matrix = vectors.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False).reshape(-1, dim)
@@ -40,8 +55,8 @@ def load_snapshot(table, version: int, dim: int) -> VectorSnapshot:
         matrix = matrix / np.where(norms == 0, 1.0, norms)
     else:
         matrix = np.zeros((0, dim), dtype=np.float32)
-    rows = data.drop_columns(["vector"]).combine_chunks()
-    return VectorSnapshot(version, rows, np.ascontiguousarray(matrix, dtype=np.float32))
+    rows = data.drop_columns(["vector", "_rowid"]).combine_chunks()
+    return VectorSnapshot(version, rows, np.ascontiguousarray(matrix, dtype=np.float32), row_ids)
 
 
 def top_k(snapshot: VectorSnapshot, query: np.ndarray, k: int, mask: np.ndarray | None = None
