@@ -198,7 +198,8 @@ def bench_ingest(args, work: Path) -> tuple[dict, ChunkIndex, object]:
 
 def padded_tokens(doc_lengths: list[list[int]], encode_batch: int, embed_batch: int, write_batch: int = 1024) -> dict:
     """Tokens the model processes, padding included: the floor (encode sorts all texts by length)
-    vs sync (whole documents per write batch, `embed_batch` texts per embed call, each call sorted)."""
+    vs sync (whole documents per write batch, sorted longest first, then `embed_batch` texts per
+    embed call; sync sorts by characters, this by tokens, which is close)."""
     def padded(lengths: list[int]) -> int:
         lengths = sorted(lengths)
         return sum(len(lengths[i : i + encode_batch]) * max(lengths[i : i + encode_batch])
@@ -211,6 +212,7 @@ def padded_tokens(doc_lengths: list[list[int]], encode_batch: int, embed_batch: 
             batches.append(current)
             current = []
     batches += [current] if current else []
+    batches = [sorted(b, reverse=True) for b in batches]
     ingest = sum(padded(b[i : i + embed_batch]) for b in batches for i in range(0, len(b), embed_batch))
     real = sum(map(sum, doc_lengths))
     floor = padded([n for lengths in doc_lengths for n in lengths])

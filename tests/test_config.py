@@ -43,3 +43,32 @@ def test_invalid_files_give_clear_errors(tmp_path, text, match):
     (tmp_path / CONFIG_FILE).write_text(text)
     with pytest.raises(ConfigError, match=match):
         load_settings(tmp_path)
+
+
+def test_synth_and_tune_sections(tmp_path):
+    (tmp_path / CONFIG_FILE).write_text('[synth]\nteacher = "none"\nparaphrases = 0\n'
+                                        '[tune]\nrank = 8\ntarget_modules = ["q_proj", "v_proj"]\n')
+    s = load_settings(tmp_path)
+    assert s.synth.teacher == "none" and s.synth.paraphrases == 0 and s.synth.pairs_per_chunk == 3
+    assert s.tune.rank == 8 and s.tune.alpha == 32 and s.tune.target_modules == ("q_proj", "v_proj")
+    assert s.synth_dir == tmp_path / "synth"
+
+
+def test_default_file_states_the_real_defaults(tmp_path):
+    """The documented file written by `init` must equal the code's defaults, section by section."""
+    from ragtune.config import Settings
+
+    write_default_config(tmp_path)
+    assert load_settings(tmp_path).model_dump(exclude={"root"}) == Settings().model_dump(exclude={"root"})
+
+
+@pytest.mark.parametrize("text, match", [
+    ("[tune]\nrank = 0\n", "rank must be >= 1"),
+    ("[tune]\nlearning_rate = -1\n", "learning_rate"),
+    ("[tune]\nrnak = 8\n", "rnak"),
+    ('[synth]\nextractive = "some"\n', "extractive"),
+])
+def test_invalid_training_settings(tmp_path, text, match):
+    (tmp_path / CONFIG_FILE).write_text(text)
+    with pytest.raises(ConfigError, match=match):
+        load_settings(tmp_path)

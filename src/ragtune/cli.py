@@ -110,26 +110,29 @@ def _print_skipped(loaded) -> None:
 @app.command()
 def ask(
     question: str = typer.Argument(..., help="The question."),
-    variant: str = typer.Option("rag", "--variant", "-v", help="base (no retrieval) or rag."),
+    variant: str = typer.Option("rag", "--variant", "-v", help="base, rag, ft, ft+rag or raft (ft/raft need `ragtune tune`)."),
     retriever: Optional[str] = typer.Option(None, "--retriever", "-r", help="dense, bm25 or hybrid (default: from ragtune.toml)."),
     k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve (default: from ragtune.toml)."),
     filters: list[str] = typer.Option([], "--filter", "-f", help="Metadata filter, e.g. path^=policies/ or category=faq (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="Print the answer, passages, citations and timings as JSON."),
+    run: Optional[str] = typer.Option(None, "--run", help="Training run whose adapter ft/ft+rag/raft use (default: newest)."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Answer QUESTION with a variant; rag retrieves passages and cites them by number."""
-    _ask(_open(project), question, variant, retriever, k, filters, as_json)
+    """Answer QUESTION with a variant; rag, ft+rag and raft retrieve passages and cite them by number."""
+    _ask(_open(project), question, variant, retriever, k, filters, as_json, run)
 
 
-def _ask(proj, question: str, variant: str, retriever, k, filters, as_json: bool) -> None:
+def _ask(proj, question: str, variant: str, retriever, k, filters, as_json: bool, run: str | None = None) -> None:
     from ragtune.index import ChunkIndexError
+    from ragtune.models import ModelError
     from ragtune.project import ProjectError
     from ragtune.retrieve import FilterError
+    from ragtune.tune import TuneError
 
     try:
         with err.status("Thinking..."):
-            answer = proj.ask(question, variant, retriever=retriever, top_k=k, filters=filters)
-    except (ProjectError, FilterError, ChunkIndexError, ValueError) as e:
+            answer = proj.ask(question, variant, retriever=retriever, top_k=k, filters=filters, run=run)
+    except (ProjectError, FilterError, ChunkIndexError, ModelError, TuneError, ValueError) as e:
         _fail(str(e))
     if as_json:
         print(json.dumps(answer_to_json(answer, variant), indent=2, ensure_ascii=False))
@@ -189,6 +192,11 @@ def status(project: Path = ProjectOpt) -> None:
         table.add_row("documents", str(stats.documents))
         table.add_row("chunks", str(stats.chunks))
         table.add_row("table version", str(stats.version))
+    from ragtune.tune.runs import list_runs
+
+    for run in list_runs(proj.settings.runs_dir):
+        table.add_row(f"run {run.id}", f"{run.kind}, {run.status}" + (" (resume with `ragtune tune --resume`)"
+                                                                       if run.status != "done" else ""))
     console.print(table)
 
 
@@ -216,6 +224,8 @@ DEMO_QUESTIONS = (
     "Who has been the chief executive officer of Brightwell since 2023?",
 )
 
+
+from ragtune import cli_training  # noqa: E402,F401 - registers synth, tune and export on `app`
 
 if __name__ == "__main__":
     app()

@@ -6,6 +6,7 @@ Every field has a default chosen for the packaged local models, so an empty file
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -51,6 +52,73 @@ class GenerationSettings(_Section):
     temperature: float = Field(0.0, ge=0)
 
 
+class SynthSettings(_Section):
+    """How `ragtune synth` builds the training set (see `ragtune.synth.build_training_set`)."""
+
+    # "" = the [models] generator; else "openai:<model>" (at api_base) or a local HF model folder; "none" = no teacher.
+    teacher: str = ""
+    pairs_per_chunk: int = Field(3, ge=0)
+    paraphrases: int = Field(1, ge=0)  # paraphrases per chunk, trained as extra documents
+    extractive: Literal["fill", "all", "off"] = "fill"  # deterministic pairs: top up, add all, or never
+    raft: bool = True  # also write RAFT examples (for `ragtune tune --raft`)
+    raft_distractors: int = Field(3, ge=1)
+    p_no_oracle: float = Field(0.2, ge=0, le=1)
+    val_fraction: float = Field(0.1, ge=0, lt=1)
+    questions: str = ""  # your own Q/A set (questions JSONL), added to the pairs
+    chat: str = ""  # your own chat JSONL, trained as given
+    seed: int = 0
+
+
+ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+@dataclass(frozen=True)
+class TuneConfig:
+    """LoRA hyperparameters and the schedule (`[tune]`); defaults measured for SmolLM2-135M on 2 CPU cores.
+
+    A plain dataclass so `ragtune.tune` can take it without pydantic; pydantic still validates it in `Settings`.
+    """
+
+    rank: int = 16
+    alpha: int = 32
+    dropout: float = 0.0
+    target_modules: tuple[str, ...] = ALL_LINEAR
+    learning_rate: float = 1e-3  # measured: 5e-4 learned 16/20 invented facts in 10 epochs, 1e-3 learned 20/20
+    weight_decay: float = 0.0
+    warmup_ratio: float = 0.1  # fraction of optimizer steps with linear warmup, then cosine decay to 0
+    max_grad_norm: float = 1.0
+    epochs: int = 10  # measured: 6 epochs learned 13/20 facts, 10 and 12 epochs 20/20 (train loss < 0.01)
+    max_steps: int | None = None  # caps the optimizer steps (None: epochs decide)
+    seq_len: int = 256  # packed row length in tokens (a longer example gets a row of its own)
+    batch_rows: int = 1  # packed rows per micro-batch
+    grad_accum: int = 1  # micro-batches per optimizer step
+    eval_every: int = 10  # optimizer steps between validation losses (0: never)
+    patience: int = 5  # validations without improvement before stopping (0: never); measured: val loss rose
+    #                    for 2 validations early in a run that then kept improving (bench/train.py --val-facts 3)
+    min_delta: float = 0.0  # improvement a validation loss needs to count as better
+    keep_best: bool = True  # with validation data, end with the weights of the lowest validation loss
+    checkpoint_every: int = 20  # optimizer steps between checkpoints (0: never)
+    seed: int = 0
+    device: str = "auto"
+    dtype: str | None = None  # None: bf16 on CUDA, fp32 elsewhere
+
+    def __post_init__(self):
+        positive = ("rank", "alpha", "epochs", "seq_len", "batch_rows", "grad_accum")
+        bad = [f"{name} must be >= 1" for name in positive if getattr(self, name) < 1]
+        bad += [f"{name} must be >= 0" for name in ("eval_every", "patience", "checkpoint_every", "weight_decay",
+                                                     "max_grad_norm", "min_delta") if getattr(self, name) < 0]
+        if not self.learning_rate > 0:
+            bad.append("learning_rate must be > 0")
+        if not 0 <= self.warmup_ratio < 1 or not 0 <= self.dropout < 1:
+            bad.append("warmup_ratio and dropout must be in [0, 1)")
+        if self.max_steps is not None and self.max_steps < 1:
+            bad.append("max_steps must be >= 1 (or left out)")
+        if not self.target_modules:
+            bad.append("target_modules must name at least one layer")
+        if bad:
+            raise ValueError("; ".join(bad))
+
+
 class Settings(_Section):
     """All settings of one project; `root` is the directory holding `ragtune.toml`."""
 
@@ -59,10 +127,16 @@ class Settings(_Section):
     chunking: ChunkSettings = ChunkSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     generation: GenerationSettings = GenerationSettings()
+    synth: SynthSettings = SynthSettings()
+    tune: TuneConfig = TuneConfig()
 
     @property
     def index_dir(self) -> Path:
         return self.root / "index"
+
+    @property
+    def synth_dir(self) -> Path:
+        return self.root / "synth"
 
     @property
     def runs_dir(self) -> Path:
@@ -110,6 +184,34 @@ bm25_weight = 1.0
 [generation]
 max_new_tokens = 256
 temperature = 0.0          # 0 = greedy
+
+[synth]                    # `ragtune synth`: training data from the indexed documents
+teacher = ""               # "" = the generator above; "openai:<model>", a local model folder, or "none"
+pairs_per_chunk = 3        # question/answer pairs per chunk
+paraphrases = 1            # paraphrases per chunk (trained as extra documents)
+extractive = "fill"        # deterministic pairs when the teacher yields too few: fill | all | off
+raft = true                # also build RAFT examples (for `ragtune tune --raft`)
+raft_distractors = 3
+p_no_oracle = 0.2          # share of RAFT examples without the passage holding the answer
+val_fraction = 0.1         # share of facts held out for validation
+questions = ""             # your own questions JSONL to train on (optional)
+chat = ""                  # your own chat JSONL to train on (optional)
+seed = 0
+
+[tune]                     # `ragtune tune`: LoRA fine-tuning
+rank = 16
+alpha = 32
+learning_rate = 1e-3
+epochs = 10
+seq_len = 256              # packed sequence length in tokens
+batch_rows = 1
+grad_accum = 1
+eval_every = 10            # steps between validation losses (0 = never)
+patience = 5               # validations without improvement before stopping (0 = never stop early)
+keep_best = true           # end with the weights of the lowest validation loss
+checkpoint_every = 20      # steps between checkpoints, for `ragtune tune --resume`
+target_modules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+seed = 0
 """
 
 

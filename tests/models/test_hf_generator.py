@@ -90,8 +90,43 @@ def test_lora_adapter_changes_the_output(tiny, tiny_llama_dir, tmp_path):
     lora.save_pretrained(tmp_path / "adapter")
 
     tuned = TransformersGenerator(tiny_llama_dir, device="cpu", adapter=tmp_path / "adapter")
-    assert tuned.name == f"{tiny_llama_dir.name}+adapter"
+    assert tuned.name == f"{tiny_llama_dir.name}+{tmp_path.name}"  # runs/<id>/adapter is named by its run
     with torch.no_grad():
         ids = tiny.prompt_ids(MESSAGES)
         assert not torch.allclose(tuned.model(ids).logits, tiny.model(ids).logits)
     assert tuned.generate(MESSAGES, max_new_tokens=3).completion_tokens == 3
+
+
+def _random_adapter(tiny_llama_dir, out, seed):
+    peft = pytest.importorskip("peft")
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    base = AutoModelForCausalLM.from_pretrained(tiny_llama_dir)
+    lora = peft.get_peft_model(base, peft.LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    lora.save_pretrained(out)
+    return out
+
+
+def test_adapter_views_share_one_model_and_keep_the_base_intact(tiny, tiny_llama_dir, tmp_path):
+    """Views made before and after adapters load: base stays base, each adapter matches loading it alone."""
+    a = _random_adapter(tiny_llama_dir, tmp_path / "run-a" / "adapter", seed=1)
+    b = _random_adapter(tiny_llama_dir, tmp_path / "run-b" / "adapter", seed=2)
+    shared = TransformersGenerator(tiny_llama_dir, device="cpu")
+    base_view = shared.with_adapter(None)
+    with_a, with_b = shared.with_adapter(a), shared.with_adapter(b)
+    assert (with_a.name, with_b.name) == (f"{tiny_llama_dir.name}+run-a", f"{tiny_llama_dir.name}+run-b")
+    assert with_a.model is with_b.model is base_view.model  # one copy of the weights
+
+    def first_logits(gen):
+        with torch.no_grad(), gen._adapter_context():
+            return gen.model(tiny.prompt_ids(MESSAGES)).logits
+
+    alone_a = TransformersGenerator(tiny_llama_dir, device="cpu", adapter=a)
+    with torch.no_grad():
+        plain = tiny.model(tiny.prompt_ids(MESSAGES)).logits
+    assert torch.allclose(first_logits(base_view), plain, atol=1e-5)
+    assert torch.allclose(first_logits(with_a), first_logits(alone_a), atol=1e-5)
+    assert not torch.allclose(first_logits(with_a), first_logits(with_b))
+    assert torch.allclose(first_logits(shared.with_adapter(a)), first_logits(with_a), atol=1e-5)  # loaded once
+    assert base_view.generate(MESSAGES, max_new_tokens=4).text == tiny.generate(MESSAGES, max_new_tokens=4).text

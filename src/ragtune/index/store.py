@@ -128,10 +128,14 @@ class ChunkIndex:
 
     def get_chunks(self, doc_id: str) -> list[Chunk]:
         """The chunks stored for `doc_id`, in order (empty if it is not indexed)."""
-        rows = self.scan(["id", "doc_id", "idx", "text", "title", "metadata"], f"doc_id = {sql_string(doc_id)}")
+        return self.chunks(f"doc_id = {sql_string(doc_id)}")
+
+    def chunks(self, where: str | None = None) -> list[Chunk]:
+        """Stored chunks (all, or those matching a SQL `where`), ordered by document then position."""
+        rows = self.scan(["id", "doc_id", "idx", "text", "title", "metadata"], where)
         chunks = [Chunk(id=r["id"], doc_id=r["doc_id"], index=r["idx"], text=r["text"], title=r["title"] or "",
                         metadata=json.loads(r["metadata"] or "{}")) for r in rows.to_pylist()]
-        return sorted(chunks, key=lambda c: (c.index, c.id))
+        return sorted(chunks, key=lambda c: (c.doc_id, c.index, c.id))
 
     def stats(self) -> IndexStats:
         return IndexStats(path=str(self.path), documents=len(self.doc_ids()), chunks=self.table.count_rows(),

@@ -56,10 +56,11 @@ def load_generator(models: ModelSettings, adapter: str | Path | None = None) -> 
     from ragtune.models.hf_generator import TransformersGenerator
 
     if spec == PACKAGED_GENERATOR:
+        from ragtune.models.hf_generator import adapter_label
         from ragtune.models.local import packaged_generator_path
 
         return TransformersGenerator(packaged_generator_path(), models.device, adapter,
-                                     name="SmolLM2-135M-Instruct" + (f"+{Path(adapter).name}" if adapter else ""))
+                                     name="SmolLM2-135M-Instruct" + (f"+{adapter_label(adapter)}" if adapter else ""))
     return TransformersGenerator(_local_path(spec, "generator", "smollm2", "a Hugging Face causal-LM folder"),
                                  models.device, adapter)
 

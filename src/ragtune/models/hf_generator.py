@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import time
 from pathlib import Path
 from typing import Sequence
@@ -32,7 +34,11 @@ class _FirstTokenClock(LogitsProcessor):
 
 
 class TransformersGenerator:
-    """A loaded chat model (optionally with a LoRA adapter): messages in, `Completion` out."""
+    """A loaded chat model (optionally with LoRA adapters): messages in, `Completion` out.
+
+    Further adapters load into the same base weights (`with_adapter`), so base, ft and raft variants
+    share one copy of the model in memory.
+    """
 
     def __init__(self, path: str | Path, device: str = "auto", adapter: str | Path | None = None,
                  dtype: str | torch.dtype | None = None, name: str | None = None, seed: int = 0):
@@ -51,12 +57,51 @@ class TransformersGenerator:
             model = AutoModelForCausalLM.from_pretrained(path, dtype=self.dtype, local_files_only=True)
             if adapter is not None:
                 model = _with_adapter(model, Path(adapter))
-        self.model = model.to(self.device).eval()
-        self.name = name or (f"{path.name}+{Path(adapter).name}" if adapter else path.name)
+        # Shared by every view from `with_adapter`: the (possibly PEFT-wrapped) model and the adapters in it.
+        self._shared = {"model": model.to(self.device).eval(),
+                        "adapters": {str(Path(adapter).resolve()): "default"} if adapter is not None else {}}
+        self.base_name = name.split("+")[0] if name else path.name
+        self.name = name or (f"{path.name}+{adapter_label(adapter)}" if adapter else path.name)
+        self.adapter: str | None = "default" if adapter is not None else None  # the PEFT adapter `generate` uses
         self.seed = seed
         self.eos_token_ids = _stop_token_ids(self.tokenizer, self.model.generation_config)
         pad = self.tokenizer.pad_token_id
         self.pad_token_id = pad if pad is not None else self.eos_token_ids[0]
+
+    @property
+    def model(self):
+        return self._shared["model"]
+
+    def with_adapter(self, adapter: str | Path | None) -> "TransformersGenerator":
+        """A generator over the same weights that uses `adapter` (None: the plain base model)."""
+        view = copy.copy(self)
+        if adapter is None:
+            view.adapter, view.name = None, self.base_name
+            return view
+        adapter = Path(adapter)
+        adapters = self._shared["adapters"]
+        key = str(adapter.resolve())
+        if key not in adapters:
+            _check_adapter(adapter)
+            with quiet_transformers():
+                if adapters:
+                    name = f"adapter{len(adapters)}"
+                    self.model.load_adapter(str(adapter), adapter_name=name, is_trainable=False)
+                else:  # the first adapter wraps the base model; LoRA layers are injected in place
+                    name = "default"
+                    self._shared["model"] = _with_adapter(self.model, adapter).to(self.device).eval()
+            adapters[key] = name
+        view.adapter, view.name = adapters[key], f"{self.base_name}+{adapter_label(adapter)}"
+        return view
+
+    def _adapter_context(self):
+        """Selects this generator's adapter on the shared PEFT model, or disables adapters for the base model."""
+        if not hasattr(self.model, "peft_config"):
+            return contextlib.nullcontext()
+        if self.adapter is None:
+            return self.model.disable_adapter()
+        self.model.set_adapter(self.adapter)
+        return contextlib.nullcontext()
 
     def prompt_ids(self, messages: Sequence[Message]) -> torch.Tensor:
         """The chat-templated prompt, ready for the assistant's turn, as a (1, n) tensor of ids."""
@@ -77,7 +122,7 @@ class TransformersGenerator:
         else:
             sampling = {"do_sample": False, "temperature": None, "top_k": None, "top_p": None}
         cuda_rng = None if self.device.startswith("cuda") else []  # fork only the RNGs this call uses
-        with torch.inference_mode(), torch.random.fork_rng(devices=cuda_rng):
+        with torch.inference_mode(), torch.random.fork_rng(devices=cuda_rng), self._adapter_context():
             torch.manual_seed(self.seed)
             output = self.model.generate(
                 input_ids=input_ids,
@@ -125,11 +170,21 @@ def _stop_token_ids(tokenizer, generation_config) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _with_adapter(model, adapter: Path):
-    """Wrap `model` with the PEFT LoRA adapter saved at `adapter`."""
+def adapter_label(adapter: str | Path) -> str:
+    """A short name for an adapter folder: the run id for `runs/<id>/adapter`, else the folder name."""
+    path = Path(adapter)
+    return path.parent.name if path.name == "adapter" and path.parent.name else path.name
+
+
+def _check_adapter(adapter: Path) -> None:
     if not (adapter / "adapter_config.json").is_file():
         raise ModelError(f"{adapter} is not a LoRA adapter folder (no adapter_config.json); check the path, "
                          "or run `ragtune tune` to create one.")
+
+
+def _with_adapter(model, adapter: Path):
+    """Wrap `model` with the PEFT LoRA adapter saved at `adapter`."""
+    _check_adapter(adapter)
     try:
         from peft import PeftModel
     except ImportError as e:

@@ -118,7 +118,7 @@ def train_lora(model_path: str | Path, train_data: ChatData, val_data: ChatData 
             state.epoch += 1
             state.batch_in_epoch = 0
 
-    if state.best_weights is not None:  # with validation, keep the weights with the lowest validation loss
+    if cfg.keep_best and state.best_weights is not None:  # keep the weights with the lowest validation loss
         ckpt.load_trainable_state(model, state.best_weights)
     adapter_dir = _save_adapter(model, tokenizer, out_dir)
     wall_s = time.perf_counter() - start
@@ -211,7 +211,8 @@ def _validate(model, batches: list[Batch], device: str, autocast, state: _RunSta
     val = total / max(sum(b.n_targets for b in batches), 1)
     state.val_loss.append((state.step, val))
     if val < state.best_val - cfg.min_delta:
-        state.best_val, state.best_weights, state.bad_evals = val, ckpt.trainable_state(model), 0
+        state.best_val, state.bad_evals = val, 0
+        state.best_weights = ckpt.trainable_state(model) if cfg.keep_best else None
     else:
         state.bad_evals += 1
         state.stopped_early = cfg.patience > 0 and state.bad_evals >= cfg.patience

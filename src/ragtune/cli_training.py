@@ -1,0 +1,133 @@
+"""`ragtune synth`, `ragtune tune` and `ragtune export`: the fine-tuning commands (registered on `cli.app`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ragtune.cli import ProjectOpt, _fail, _open, app, console, err
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Exceptions whose message tells the user what to do (printed, exit 1) rather than a traceback."""
+    from ragtune.config import ConfigError
+    from ragtune.index import ChunkIndexError
+    from ragtune.models import ModelError
+    from ragtune.project import ProjectError
+    from ragtune.synth import SynthError
+    from ragtune.tune import TuneError
+
+    return (ConfigError, ChunkIndexError, ModelError, ProjectError, SynthError, TuneError, ValueError)
+
+
+@app.command()
+def synth(
+    project: Path = ProjectOpt,
+    teacher: Optional[str] = typer.Option(None, help='Override [synth] teacher: "none", "openai:<model>" or a model folder.'),
+) -> None:
+    """Build the fine-tuning set from the indexed documents: Q/A pairs, paraphrases, RAFT examples -> synth/."""
+    proj = _open(project)
+    if teacher is not None:
+        proj.settings.synth = proj.settings.synth.model_copy(update={"teacher": teacher})
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"{stage} (teacher)", total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            with err.status("Loading models..."):
+                _ = proj.index
+            training_set, files = proj.synth(progress)
+        except _user_errors() as e:
+            _fail(str(e))
+    table = Table(title="Training data by strategy")
+    for col in ("strategy", "asked", "parsed", "valid", "kept", "seconds", "most common rejection"):
+        table.add_column(col)
+    for y in training_set.yields.values():
+        reason = max(y.rejected.items(), key=lambda kv: kv[1]) if y.rejected else None
+        table.add_row(y.strategy, str(y.asked), str(y.parsed), str(y.valid), str(y.kept), f"{y.seconds:.1f}",
+                      f"{reason[0]} ({reason[1]})" if reason else "")
+    console.print(table)
+    counts = training_set.report()["counts"]
+    console.print(f"{counts['train_pairs']} training pairs, {counts['val_pairs']} validation pairs, "
+                  f"{counts['paraphrase_pairs']} held-out rewordings, {counts['documents']} documents, "
+                  f"{counts['raft_examples']} RAFT examples -> {proj.settings.synth_dir}")
+    if counts["train_pairs"] == 0 and counts["documents"] == 0:
+        _fail("no training data was produced; check the documents or set [synth] extractive = \"all\".")
+    console.print("Next: [bold]ragtune tune[/]" + (" (or ragtune tune --raft)" if counts["raft_examples"] else ""))
+
+
+@app.command()
+def tune(
+    project: Path = ProjectOpt,
+    raft: bool = typer.Option(False, "--raft", help="Train on the RAFT examples (for the raft variant)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Chat JSONL to train on (default: synth/train.jsonl)."),
+    val: Optional[Path] = typer.Option(None, "--val", help="Chat JSONL for validation loss (default: synth/val.jsonl)."),
+    run: Optional[str] = typer.Option(None, "--run", help="Run id (default: <kind>-<date>-<time>)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the newest unfinished run (or --run ID) from its checkpoint."),
+    epochs: Optional[int] = typer.Option(None, help="Override [tune] epochs."),
+    max_steps: Optional[int] = typer.Option(None, help="Stop after this many optimizer steps."),
+    rank: Optional[int] = typer.Option(None, help="Override [tune] rank."),
+    learning_rate: Optional[float] = typer.Option(None, "--lr", help="Override [tune] learning_rate."),
+) -> None:
+    """LoRA fine-tune the generator on the synth data; the adapter goes to runs/<id>/adapter/."""
+    proj = _open(project)
+    overrides = {k: v for k, v in {"epochs": epochs, "max_steps": max_steps, "rank": rank,
+                                   "learning_rate": learning_rate}.items() if v is not None}
+    if resume and overrides:
+        _fail("--resume continues with the run's own settings; drop " + ", ".join(f"--{k}" for k in overrides))
+    try:
+        cfg = dataclasses.replace(proj.settings.tune, **overrides)
+    except ValueError as e:
+        _fail(str(e))
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("Training", total=None, info="")
+
+        def progress(p) -> None:
+            val_part = f" val {p.val_loss:.3f}" if p.val_loss is not None else ""
+            bar.update(task, completed=p.step, total=p.total_steps,
+                       info=f"loss {p.loss:.3f}{val_part} | {p.tokens_per_s:.0f} tok/s")
+
+        try:
+            with err.status("Loading the model..."):
+                _ = proj.base_model_path()
+            info, result = proj.tune(raft=raft, train=data, val=val, run=run, resume=resume, cfg=cfg, progress=progress)
+        except KeyboardInterrupt:
+            _fail("interrupted; continue from the last checkpoint with `ragtune tune --resume`"
+                  + (" --raft" if raft else ""), code=130)
+        except _user_errors() as e:
+            _fail(str(e))
+    last = result.train_loss[-1][1] if result.train_loss else float("nan")
+    best = f", best validation loss {result.best_val_loss:.3f}" if result.best_val_loss is not None else ""
+    early = " (stopped early)" if result.stopped_early else ""
+    console.print(f"Run [bold]{info.id}[/]: {result.steps} steps{early}, final loss {last:.3f}{best}, "
+                  f"{result.tokens_per_s:.0f} tokens/s, {result.wall_s:.0f} s.")
+    console.print(f"Adapter: {result.adapter_dir}\nCard: {result.card_path}")
+    variant = "raft" if raft else "ft"
+    console.print(f'Next: [bold]ragtune ask "..." --variant {variant}[/]')
+
+
+@app.command()
+def export(
+    merged: Path = typer.Option(..., "--merged", help="Folder to write the merged model to (must be new or empty)."),
+    run: Optional[str] = typer.Option(None, "--run", help="Run id (default: the newest finished ft run)."),
+    raft: bool = typer.Option(False, "--raft", help="Export the newest raft run instead of ft."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Merge a run's LoRA adapter into the base model: a plain Hugging Face folder, loadable without peft."""
+    proj = _open(project)
+    try:
+        with err.status("Merging..."):
+            out = proj.export(merged, run, kind="raft" if raft else "ft")
+    except _user_errors() as e:
+        _fail(str(e))
+    console.print(f"Merged model written to {out}")
