@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench bench-ingest bench-train clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,8 +26,13 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
-bench: install
+bench: bench-ingest bench-train
+
+bench-ingest: install
 	$(BIN)/python bench/ingest_query.py
+
+bench-train: install
+	$(BIN)/python bench/train.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

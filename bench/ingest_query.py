@@ -22,7 +22,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import argparse
 import json
-import platform
 import shutil
 import statistics
 import sys
@@ -34,6 +33,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import machine_info  # noqa: E402
 import synthetic_corpus as sc  # noqa: E402
 
 from ragtune.config import ChunkSettings, ModelSettings  # noqa: E402
@@ -50,19 +50,7 @@ RETRIEVERS = ("dense", "bm25", "hybrid")
 # -- machine -------------------------------------------------------------------------------------
 
 def machine() -> dict:
-    import lancedb
-    import pyarrow
-    import sentence_transformers
-    import torch
-
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
-    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "ram_gib": round(mem_kb / 2**20, 1),
-            "python": platform.python_version(), "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-            "lancedb": lancedb.__version__, "pyarrow": pyarrow.__version__, "numpy": np.__version__,
-            "sentence_transformers": sentence_transformers.__version__, "platform": platform.platform()}
+    return machine_info.machine("lancedb", "pyarrow", "numpy", "sentence_transformers")
 
 
 # -- timing helpers ------------------------------------------------------------------------------

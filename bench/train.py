@@ -29,7 +29,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import argparse
 import json
 import math
-import platform
 import random
 import shutil
 import statistics
@@ -40,6 +39,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import machine_info  # noqa: E402
 
 from ragtune.config import TuneConfig
 from ragtune.models.local import packaged_generator_path
@@ -59,16 +61,7 @@ def log(msg: str) -> None:
 
 
 def machine() -> dict:
-    import peft
-    import transformers
-
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
-    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "ram_gib": round(mem_kb / 2**20, 1),
-            "python": platform.python_version(), "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-            "transformers": transformers.__version__, "peft": peft.__version__, "platform": platform.platform()}
+    return machine_info.machine("transformers", "peft")
 
 
 def load_facts() -> list[dict]:

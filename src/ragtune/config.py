@@ -93,10 +93,13 @@ class TuneConfig:
     batch_rows: int = 1  # packed rows per micro-batch
     grad_accum: int = 1  # micro-batches per optimizer step
     eval_every: int = 10  # optimizer steps between validation losses (0: never)
-    patience: int = 5  # validations without improvement before stopping (0: never); measured: val loss rose
-    #                    for 2 validations early in a run that then kept improving (bench/train.py --val-facts 3)
+    # Early stopping and keep-best are off by default, by measurement (docs/benchmarks.md): the validation
+    # questions ask facts never trained as questions, whose loss bottoms out early while the trained facts
+    # are still being learned (examples/docs: stopping at the best validation loss answered 19/22 training
+    # questions, the full schedule 21/22; held-out facts 0/2 either way). The loss is still recorded.
+    patience: int = 0  # validations without improvement before stopping (0: never stop early)
     min_delta: float = 0.0  # improvement a validation loss needs to count as better
-    keep_best: bool = True  # with validation data, end with the weights of the lowest validation loss
+    keep_best: bool = False  # with validation data, end with the weights of the lowest validation loss
     checkpoint_every: int = 20  # optimizer steps between checkpoints (0: never)
     seed: int = 0
     device: str = "auto"
@@ -207,8 +210,8 @@ seq_len = 256              # packed sequence length in tokens
 batch_rows = 1
 grad_accum = 1
 eval_every = 10            # steps between validation losses (0 = never)
-patience = 5               # validations without improvement before stopping (0 = never stop early)
-keep_best = true           # end with the weights of the lowest validation loss
+patience = 0               # validations without improvement before stopping (0 = never stop early)
+keep_best = false          # end with the weights of the lowest validation loss instead of the last
 checkpoint_every = 20      # steps between checkpoints, for `ragtune tune --resume`
 target_modules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 seed = 0

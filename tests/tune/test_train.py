@@ -98,12 +98,18 @@ def test_empty_training_set_is_an_error(tiny_model_dir, tiny_cfg, tmp_path):
         train_lora(tiny_model_dir, [], None, tmp_path, tiny_cfg)
 
 
-def test_early_stopping_keeps_the_best_weights(tiny_model_dir, examples, tiny_cfg, tmp_path):
+def test_early_stopping_and_keep_best(tiny_model_dir, examples, tiny_cfg, tmp_path):
     from dataclasses import replace
 
     # No later validation can beat the first by 100 nats: stop after `patience` = 1 failed validation.
     cfg = replace(tiny_cfg, eval_every=1, patience=1, min_delta=100.0, checkpoint_every=0)
-    result = train_lora(tiny_model_dir, examples, examples, tmp_path, cfg)
-    assert result.stopped_early and result.steps == 2
-    assert [s for s, _ in result.val_loss] == [1, 2]
-    assert result.best_val_loss == result.val_loss[0][1]
+    best = train_lora(tiny_model_dir, examples, examples, tmp_path / "best", replace(cfg, keep_best=True))
+    last = train_lora(tiny_model_dir, examples, examples, tmp_path / "last", replace(cfg, keep_best=False))
+    one_step = train_lora(tiny_model_dir, examples, None, tmp_path / "one", replace(cfg, max_steps=1))
+    for result in (best, last):
+        assert result.stopped_early and result.steps == 2
+        assert [s for s, _ in result.val_loss] == [1, 2]
+        assert result.best_val_loss == result.val_loss[0][1]
+    w_best, w_last, w_one = (_adapter_weights(r) for r in (best, last, one_step))
+    assert all(torch.equal(w_best[k], w_one[k]) for k in w_one)  # the weights of the best validation (step 1)
+    assert not all(torch.equal(w_last[k], w_one[k]) for k in w_one)  # the weights of the last step

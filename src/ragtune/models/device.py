@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from typing import Iterator
 
 import torch
@@ -64,11 +65,14 @@ def configure_cpu_threads() -> None:
 
 @contextlib.contextmanager
 def quiet_transformers() -> Iterator[None]:
-    """Hide transformers' per-load progress bars (weights, shards): noise in a CLI; restored afterwards."""
+    """Hide transformers' per-load progress bars and deprecation warnings raised inside libraries (e.g. peft
+    calling `is_gradient_checkpointing`): noise in a CLI that the user cannot act on; restored afterwards."""
     was_enabled = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            yield
     finally:
         if was_enabled:
             hf_logging.enable_progress_bar()

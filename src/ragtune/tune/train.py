@@ -167,7 +167,8 @@ def _load_lora_model(model_path: Path, cfg: TuneConfig, device: str):
     lora = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
                       target_modules=list(cfg.target_modules), task_type="CAUSAL_LM")
     try:
-        model = get_peft_model(base, lora)
+        with quiet_transformers():
+            model = get_peft_model(base, lora)
     except ValueError as e:
         raise TuneError(f"LoRA target modules {list(cfg.target_modules)} do not fit {model_path.name} ({e}); "
                         "set target_modules to names of its linear layers.") from e
