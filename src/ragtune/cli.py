@@ -225,7 +225,7 @@ DEMO_QUESTIONS = (
 )
 
 
-from ragtune import cli_training  # noqa: E402,F401 - registers synth, tune and export on `app`
+from ragtune import cli_eval, cli_training  # noqa: E402,F401 - register synth, tune, export and eval on `app`
 
 if __name__ == "__main__":
     app()

@@ -17,7 +17,7 @@ from ragtune.corpus import LoadResult, load_corpus, make_chunker
 from ragtune.index import ChunkIndex, SyncReport
 from ragtune.models import Embedder, Generator, load_embedder, load_generator
 from ragtune.retrieve import Hit, parse_filter, retrieve
-from ragtune.tune.runs import RunInfo, file_hash, find_run, new_run_id, read_run, write_run
+from ragtune.tune.runs import RunInfo, file_hash, find_run, list_runs, new_run_id, read_run, write_run
 from ragtune.variants import VARIANTS, get_variant
 
 if TYPE_CHECKING:
@@ -222,10 +222,60 @@ class Project:
 
         return export_merged(self.base_model_path(), find_run(self.settings.runs_dir, kind, run).adapter_dir, out_dir)
 
+    # -- evaluation ---------------------------------------------------------------------------------
+
+    def available_variants(self) -> list[str]:
+        """The standard variants this project can run now: rag needs an index, ft/raft a finished run."""
+        out = ["base"]
+        if self.settings.index_dir.exists() and self.index.stats().chunks:
+            out.append("rag")
+        for name, v in VARIANTS.items():
+            if v.adapter_kind and (name == "ft" or "rag" in out) and any(
+                    r.status == "done" for r in list_runs(self.settings.runs_dir, v.adapter_kind)):
+                out.append(name)
+        return out
+
+    def evaluate(self, questions: str | Path, variants: Sequence[str] | None = None, *, run: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> tuple[Path, list[dict]]:
+        """Every question through every variant into `runs/<id>/results.jsonl`; an existing `run` resumes."""
+        from ragtune.evaluate.questions import load_questions
+        from ragtune.evaluate.runner import run_eval, write_manifest
+
+        qs = load_questions(questions)
+        variants = list(variants or self.available_variants())
+        adapters = {v: self.adapter_for(v) for v in variants}  # fails early when a run is missing
+        if any(get_variant(v).retrieval for v in variants) and not self.index.stats().chunks:
+            raise ProjectError("the index is empty: run `ragtune ingest PATH` before evaluating rag variants.")
+        run_dir = self.settings.runs_dir / (run or new_run_id("eval", self.settings.runs_dir))
+        write_manifest(run_dir, self._manifest(Path(questions), variants, adapters))
+        top_k = self.settings.retrieval.top_k
+        results = run_eval(lambda q, v: self.ask(q, v, run=_run_id(adapters[v])), qs, variants, run_dir,
+                           top_k=top_k, progress=progress)
+        return run_dir, results
+
+    def _manifest(self, questions: Path, variants: list[str], adapters: dict[str, Path | None]) -> dict:
+        from ragtune.tune.card import model_hash, package_versions
+
+        local = not self.settings.models.generator.startswith("openai:")
+        return {"kind": "eval", "variants": variants, "questions": str(questions.resolve()),
+                "questions_hash": file_hash(questions), "corpus_version": self.index.version if "rag" in
+                "".join(variants) or any(get_variant(v).retrieval for v in variants) else None,
+                "settings": self.settings.model_dump(mode="json"), "packages": package_versions(),
+                "generator": {"spec": self.settings.models.generator,
+                              "hash": model_hash(self.base_model_path()) if local else None},
+                "embedder": self.settings.models.embedder,
+                "adapters": {v: {"path": str(a), "hash": file_hash(a / "adapter_model.safetensors")}
+                             for v, a in adapters.items() if a is not None},
+                "seed": 0, "temperature": self.settings.generation.temperature}
+
     def _path(self, value: str | Path) -> Path:
         """A path from the project file, relative to the project directory."""
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.settings.root / path
+
+
+def _run_id(adapter: Path | None) -> str | None:
+    return adapter.parent.name if adapter is not None else None
 
 
 def _asdict(cfg: TuneConfig) -> dict:

@@ -132,3 +132,45 @@ def test_export_merged(project, tmp_path):
     assert (out / "config.json").is_file() and (out / "model.safetensors").is_file()
     again = run("export", "--merged", str(out), "-p", str(project))
     assert again.exit_code == 1 and "not empty" in again.text
+
+
+def test_eval_every_variant_then_resume_an_interrupted_run(project, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(q) for q in [
+        {"id": "w", "question": "How long is the warranty?", "answers": ["3 years"], "sources": ["policies/warranty.md"]},
+        {"id": "k", "question": "What does the kettle cost?", "answers": ["89 euros"],
+         "sources": ["products/aurora-kettle.md"]},
+        {"id": "u", "question": "What is the share price?", "answers": [], "sources": []},
+    ]) + "\n")
+    result = run("eval", "-q", str(questions), "-p", str(project), "--run", "eval-a")
+    assert result.exit_code == 0, result.output
+    run_dir = project / "runs" / "eval-a"
+    records = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
+    variants = ["base", "rag", "ft", "ft+rag", "raft"]
+    assert sorted({(r["question_id"], r["variant"]) for r in records}) == sorted(
+        (q, v) for q in "wku" for v in variants) and len(records) == 15
+    rag = next(r for r in records if r["variant"] == "rag" and r["question_id"] == "w")
+    assert rag["retrieved"] and rag["metrics"]["hit@5"] is not None and rag["timings"]["total_s"] > 0
+    assert next(r for r in records if r["variant"] == "base")["retrieved"] == []
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert set(summary["variants"]) == set(variants)
+    contains = summary["variants"]["rag"]["metrics"]["contains"]
+    assert contains["n"] == 2 and contains["low"] <= contains["value"] <= contains["high"]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["corpus_version"] >= 1 and set(manifest["adapters"]) == {"ft", "ft+rag", "raft"}
+
+    def interrupt(done, total):
+        if done == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Project(project).evaluate(questions, ["base", "rag"], run="eval-b", progress=interrupt)
+    partial = (project / "runs" / "eval-b" / "results.jsonl").read_text().splitlines()
+    assert len(partial) == 4
+    resumed = run("eval", "-q", str(questions), "--variants", "base,rag", "--run", "eval-b", "-p", str(project))
+    assert resumed.exit_code == 0, resumed.output
+    lines = (project / "runs" / "eval-b" / "results.jsonl").read_text().splitlines()
+    assert lines[:4] == partial and len(lines) == 6
+    assert len({(json.loads(x)["question_id"], json.loads(x)["variant"]) for x in lines}) == 6
+    other = run("eval", "-q", str(questions), "--variants", "base", "--run", "eval-b", "-p", str(project))
+    assert other.exit_code == 1 and "other variants" in other.text

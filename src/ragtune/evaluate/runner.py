@@ -1,0 +1,114 @@
+"""`ragtune eval`: every question through every variant, one JSON line per (question, variant).
+
+Results are appended and flushed line by line to `runs/<id>/results.jsonl`, so an interrupted run
+resumes where it stopped (a half-written last line is dropped). `manifest.json` records what the
+run measured: settings, package versions, model and adapter hashes, corpus table version, questions hash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ragtune.answer import Answer
+from ragtune.evaluate.metrics import answer_metrics, citation_metrics, groundedness, retrieval_metrics
+from ragtune.evaluate.questions import Question
+from ragtune.variants import get_variant
+
+RESULTS = "results.jsonl"
+MANIFEST = "manifest.json"
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+class EvalError(ValueError):
+    """The run cannot continue as asked; the message says what to do."""
+
+
+def result_record(q: Question, variant: str, answer: Answer, top_k: int) -> dict:
+    """Everything measured for one question and variant, with its metrics."""
+    c = answer.completion
+    retrieval = get_variant(variant).retrieval
+    record = {
+        "question_id": q.id, "variant": variant, "question": q.question, "answer": answer.text,
+        "gold": list(q.answers), "sources": list(q.sources), "tags": list(q.tags),
+        "retrieved": [{"rank": n, "chunk_id": h.chunk_id, "doc_id": h.doc_id, "score": h.score, "ranks": h.ranks}
+                      for n, h in enumerate(answer.passages, start=1)],
+        "cited_doc_ids": answer.cited_doc_ids,
+        "citation_sources": [x.source for x in answer.citations],
+        "invalid_citations": list(answer.invalid_citations),
+        "timings": {k: round(v, 6) for k, v in answer.timings.items()},
+        "tokens": {"prompt": c.prompt_tokens, "completion": c.completion_tokens},
+        "model": c.model,
+    }
+    metrics = answer_metrics(answer.text, q.answers)
+    if retrieval:
+        metrics |= retrieval_metrics([h.doc_id for h in answer.passages], q.sources, top_k)
+        metrics |= citation_metrics(answer.cited_doc_ids, q.sources, len(answer.invalid_citations))
+        metrics["groundedness"] = groundedness(answer.text, [h.text for h in answer.passages])
+    record["metrics"] = metrics
+    return record
+
+
+def read_results(run_dir: Path) -> list[dict]:
+    """The complete lines of `results.jsonl`; a torn last line (a crash mid-write) is cut off the file."""
+    path = run_dir / RESULTS
+    if not path.is_file():
+        return []
+    raw = path.read_bytes()
+    records, good_bytes = [], 0
+    for line in raw.splitlines(keepends=True):
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            break
+        if not line.endswith(b"\n"):
+            records.pop()
+            break
+        good_bytes += len(line)
+    if good_bytes < len(raw):
+        with path.open("r+b") as f:
+            f.truncate(good_bytes)
+    return records
+
+
+def run_eval(ask: Callable[[str, str], Answer], questions: Sequence[Question], variants: Sequence[str],
+             run_dir: Path, *, top_k: int, progress: Progress | None = None) -> list[dict]:
+    """Ask every question of every variant not already in `run_dir`; question-major, so a partial run stays paired."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    done = {(r["question_id"], r["variant"]) for r in read_results(run_dir)}
+    total = len(questions) * len(variants)
+    count = sum((q.id, v) in done for q in questions for v in variants)
+    with (run_dir / RESULTS).open("a", encoding="utf-8") as f:
+        for q in questions:
+            for variant in variants:
+                if (q.id, variant) in done:
+                    continue
+                record = result_record(q, variant, ask(q.question, variant), top_k)
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+                count += 1
+                if progress:
+                    progress(count, total)
+    return read_results(run_dir)
+
+
+def write_manifest(run_dir: Path, manifest: dict) -> None:
+    """Write the manifest for a new run, or check that a resumed run asks the same thing."""
+    path = run_dir / MANIFEST
+    if path.is_file():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        for key in ("questions_hash", "variants", "corpus_version"):
+            if old.get(key) != manifest.get(key):
+                raise EvalError(f"run {run_dir.name} was started with other {key.replace('_', ' ')} "
+                                f"({old.get(key)} vs {manifest.get(key)}); start a new run instead of resuming.")
+        return
+    run_dir.mkdir(parents=True, exist_ok=True)
+    temp = run_dir / f".{MANIFEST}.tmp-{os.getpid()}"
+    temp.write_text(json.dumps({**manifest, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}, indent=2, default=str),
+                    encoding="utf-8")
+    os.replace(temp, path)

@@ -1,0 +1,156 @@
+"""Statistics for comparing evaluation variants: a 95 % CI on every rate, and paired tests.
+
+A summary may call one variant "better" only where a paired difference is significant; `compare`
+picks the test (McNemar for 0/1 outcomes, a paired bootstrap for graded scores). `None` marks an
+unmeasured score (e.g. an LLM judge that failed) and is always left out, never counted as 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+Score = float | bool | None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean with its confidence interval; `n` counts only the measured values."""
+
+    value: float
+    low: float
+    high: float
+    n: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A paired comparison of variant `a` against `b`; `diff` is mean(a) - mean(b) over `n` pairs.
+
+    `better` names the significantly better variant, or is None when the difference is not significant.
+    """
+
+    a: str
+    b: str
+    diff: float
+    low: float
+    high: float
+    p_value: float
+    test: str
+    n: int
+    significant: bool
+    better: str | None
+
+
+def _check(confidence: float, resamples: int) -> None:
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}")
+    if resamples < 1:
+        raise ValueError(f"resamples must be at least 1, got {resamples}")
+
+
+def _pairs(a: Sequence[Score], b: Sequence[Score]) -> tuple[np.ndarray, np.ndarray]:
+    """Align scores by question, dropping questions where either side is unmeasured."""
+    if len(a) != len(b):
+        raise ValueError(f"paired scores need one value per question on both sides: got {len(a)} and {len(b)}")
+    kept = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+    return np.array([x for x, _ in kept], dtype=float), np.array([y for _, y in kept], dtype=float)
+
+
+def _resampled_means(values: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+    """Means of `resamples` bootstrap samples, drawn as one (resamples, n) index matrix."""
+    rng = np.random.default_rng(seed)
+    return values[rng.integers(0, len(values), size=(resamples, len(values)))].mean(axis=1)
+
+
+def _interval(means: np.ndarray, confidence: float) -> tuple[float, float]:
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(means, [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
+def _verdict(names: tuple[str, str], diff: float, p_value: float, alpha: float) -> tuple[bool, str | None]:
+    significant = bool(p_value < alpha) and diff != 0
+    return significant, (names[0] if diff > 0 else names[1]) if significant else None
+
+
+def bootstrap_ci(
+    values: Sequence[Score], *, confidence: float = 0.95, resamples: int = 2000, seed: int = 0
+) -> Estimate:
+    """Percentile-bootstrap CI of the mean of per-question scores; None values are left out."""
+    _check(confidence, resamples)
+    arr = np.array([v for v in values if v is not None], dtype=float)
+    if arr.size == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    if np.all(arr == arr[0]):  # no spread: skip resampling, whose float sums could jitter the bounds
+        return Estimate(float(arr[0]), float(arr[0]), float(arr[0]), int(arr.size))
+    low, high = _interval(_resampled_means(arr, resamples, seed), confidence)
+    return Estimate(float(arr.mean()), low, high, int(arr.size))
+
+
+def paired_bootstrap(
+    a_scores: Sequence[Score], b_scores: Sequence[Score], *, names: tuple[str, str] = ("a", "b"),
+    confidence: float = 0.95, resamples: int = 2000, seed: int = 0, alpha: float = 0.05,
+) -> Comparison:
+    """Paired bootstrap over questions: CI of mean(a) - mean(b) and a two-sided p-value.
+
+    The p-value centres the resampled differences at 0 (the null) and counts those at least as
+    extreme as the observed one, with add-one smoothing so it is never exactly 0.
+    """
+    _check(confidence, resamples)
+    a, b = _pairs(a_scores, b_scores)
+    if a.size == 0:
+        return Comparison(*names, math.nan, math.nan, math.nan, 1.0, "paired-bootstrap", 0, False, None)
+    deltas = a - b
+    diff = float(deltas.mean())
+    means = _resampled_means(deltas, resamples, seed)
+    low, high = _interval(means, confidence)
+    # The tolerance keeps a resample equal to the observed difference from missing by float noise.
+    extreme = int(np.count_nonzero(np.abs(means - diff) >= abs(diff) - 1e-12))
+    p_value = (extreme + 1) / (resamples + 1)
+    significant, better = _verdict(names, diff, p_value, alpha)
+    return Comparison(*names, diff, low, high, p_value, "paired-bootstrap", int(a.size), significant, better)
+
+
+def mcnemar(
+    a_correct: Sequence[bool | None], b_correct: Sequence[bool | None], *,
+    names: tuple[str, str] = ("a", "b"), alpha: float = 0.05,
+) -> Comparison:
+    """McNemar's test on paired right/wrong outcomes; only the discordant questions carry evidence.
+
+    Exact two-sided binomial test below 25 discordant pairs, else chi-square with continuity
+    correction (1 dof). McNemar gives no CI on the accuracy difference, so `low`/`high` are nan.
+    """
+    a, b = _pairs(a_correct, b_correct)
+    if not np.isin(a, (0.0, 1.0)).all() or not np.isin(b, (0.0, 1.0)).all():
+        raise ValueError("mcnemar needs 0/1 (right/wrong) outcomes; use paired_bootstrap for graded scores")
+    only_a = int(np.count_nonzero((a == 1) & (b == 0)))  # b10: a right, b wrong
+    only_b = int(np.count_nonzero((a == 0) & (b == 1)))  # b01: a wrong, b right
+    discordant = only_a + only_b
+    if discordant == 0:
+        p_value, test = 1.0, "mcnemar-exact"
+    elif discordant < 25:
+        tail = sum(math.comb(discordant, i) for i in range(min(only_a, only_b) + 1))
+        p_value, test = min(1.0, 2 * tail / 2**discordant), "mcnemar-exact"
+    else:
+        chi2 = (abs(only_a - only_b) - 1) ** 2 / discordant
+        p_value, test = math.erfc(math.sqrt(chi2 / 2)), "mcnemar-chi2"
+    diff = (only_a - only_b) / a.size if a.size else math.nan
+    significant, better = _verdict(names, diff, p_value, alpha)
+    return Comparison(*names, diff, math.nan, math.nan, p_value, test, int(a.size), significant, better)
+
+
+def compare(
+    a_scores: Sequence[Score], b_scores: Sequence[Score], names: tuple[str, str] = ("a", "b"), *,
+    confidence: float = 0.95, resamples: int = 2000, seed: int = 0, alpha: float = 0.05,
+) -> Comparison:
+    """The summary's test: McNemar when every measured value is 0/1, else a paired bootstrap."""
+    measured = [v for v in (*a_scores, *b_scores) if v is not None]
+    if measured and all(v in (0, 1) for v in measured):
+        return mcnemar(a_scores, b_scores, names=names, alpha=alpha)
+    return paired_bootstrap(
+        a_scores, b_scores, names=names, confidence=confidence, resamples=resamples, seed=seed, alpha=alpha
+    )
