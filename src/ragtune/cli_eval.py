@@ -27,7 +27,7 @@ def evaluate(
     """Run every variant on the same questions; writes runs/<id>/results.jsonl and summary.json."""
     from ragtune.evaluate.summary import summarize, write_summary
     from ragtune.cli_training import _user_errors
-    from ragtune.evaluate.questions import QuestionsError
+    from ragtune.questions import QuestionsError
 
     proj = _open(project)
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None

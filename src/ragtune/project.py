@@ -238,7 +238,7 @@ class Project:
     def evaluate(self, questions: str | Path, variants: Sequence[str] | None = None, *, run: str | None = None,
                  progress: Callable[[int, int], None] | None = None) -> tuple[Path, list[dict]]:
         """Every question through every variant into `runs/<id>/results.jsonl`; an existing `run` resumes."""
-        from ragtune.evaluate.questions import load_questions
+        from ragtune.questions import load_questions
         from ragtune.evaluate.runner import run_eval, write_manifest
 
         qs = load_questions(questions)
@@ -258,8 +258,7 @@ class Project:
 
         local = not self.settings.models.generator.startswith("openai:")
         return {"kind": "eval", "variants": variants, "questions": str(questions.resolve()),
-                "questions_hash": file_hash(questions), "corpus_version": self.index.version if "rag" in
-                "".join(variants) or any(get_variant(v).retrieval for v in variants) else None,
+                "questions_hash": file_hash(questions), "corpus_version": self.index.version if any(get_variant(v).retrieval for v in variants) else None,
                 "settings": self.settings.model_dump(mode="json"), "packages": package_versions(),
                 "generator": {"spec": self.settings.models.generator,
                               "hash": model_hash(self.base_model_path()) if local else None},

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from ragtune.evaluate.questions import QuestionsError, load_questions
+from ragtune.questions import QuestionsError, load_questions
 from ragtune.evaluate.runner import read_results
 from ragtune.evaluate.summary import summarize
 

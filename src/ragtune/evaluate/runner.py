@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from ragtune.answer import Answer
 from ragtune.evaluate.metrics import answer_metrics, citation_metrics, groundedness, retrieval_metrics
-from ragtune.evaluate.questions import Question
+from ragtune.questions import Question
 from ragtune.variants import get_variant
 
 RESULTS = "results.jsonl"

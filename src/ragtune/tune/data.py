@@ -48,21 +48,17 @@ class Batch:
 
 
 def read_chat_jsonl(path: str | Path) -> list[list[dict]]:
-    """The `messages` lists of a chat JSONL file (`{"messages": [{"role", "content"}, ...]}` per line)."""
+    """The `messages` lists of a chat JSONL file (`ragtune.synth.read_chat_jsonl`), with training's errors."""
+    from ragtune.synth.dataset import read_chat_jsonl as read_chat
+    from ragtune.synth.errors import SynthError
+
     path = Path(path)
     if not path.is_file():
         raise TuneError(f"training data {path} not found; run `ragtune synth` first or pass an existing JSONL file.")
-    examples = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            messages = json.loads(line)["messages"]
-        except (json.JSONDecodeError, KeyError, TypeError) as e:
-            raise TuneError(f"{path}:{n}: not a chat example ({e}); each line must be "
-                            '{"messages": [{"role": ..., "content": ...}, ...]}.') from e
-        examples.append(messages)
-    return examples
+    try:
+        return read_chat(path)
+    except SynthError as e:
+        raise TuneError(str(e)) from e
 
 
 def data_hash(examples: Iterable[ChatExample]) -> str:

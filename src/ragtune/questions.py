@@ -1,7 +1,9 @@
 """The questions format (DESIGN.md): JSONL `{"id", "question", "answers": [..], "sources": [doc ids], "tags": [..]}`.
 
-Optional fields: `options` (multiple choice: the candidate answers, `answers` names the right one) and
-`old_answers` (freshness: what the answer was before the documents changed).
+One parser for every reader: `ragtune eval` asks these questions, `ragtune synth` trains on them.
+
+Optional fields: `options` (multiple choice: the candidate answers, `answers` names the right one),
+`old_answers` (freshness: what the answer was before the documents changed) and `chunk_id`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Question:
     tags: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
     old_answers: tuple[str, ...] = ()
+    chunk_id: str = ""  # the chunk that holds the answer, where known (`ragtune synth` writes it)
 
     @property
     def answerable(self) -> bool:
@@ -63,7 +66,8 @@ def load_questions(path: str | Path) -> list[Question]:
         seen.add(qid)
         q = Question(qid, record["question"].strip(), _strings(record, "answers", where),
                      _strings(record, "sources", where), _strings(record, "tags", where),
-                     _strings(record, "options", where), _strings(record, "old_answers", where))
+                     _strings(record, "options", where), _strings(record, "old_answers", where),
+                     str(record.get("chunk_id") or ""))
         if q.options and not set(q.answers) & set(q.options):
             raise QuestionsError(f"{where}: `answers` must name one of the `options`.")
         questions.append(q)
