@@ -89,6 +89,31 @@ def test_deleting_a_document_removes_it_from_answers(project):
         shutil.copy(EXAMPLES / "policies/returns.html", docs / "policies/returns.html")
 
 
+@pytest.mark.e2e
+def test_freshness_a_changed_fact_is_answered_by_rag_after_the_sync(project, tmp_path):
+    proj, docs = project
+    run("ingest", str(docs), "-p", str(proj))
+    v2 = tmp_path / "v2"
+    shutil.copytree(docs, v2)
+    page = v2 / "policies" / "returns.html"
+    page.write_text(page.read_text().replace("4.95 euros", "6.50 euros"))
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "de", "question": "What is the return shipping cost to Germany?",
+                                     "answers": ["6.50 euros"], "old_answers": ["4.95 euros"],
+                                     "sources": ["policies/returns.html"], "tags": ["updated"]}) + "\n")
+    result = run("eval", "-q", str(questions), "--variants", "base,rag", "--freshness", str(v2), "--run", "fresh",
+                 "-p", str(proj))
+    assert result.exit_code == 0, result.output
+    rag = next(json.loads(x) for x in (proj / "runs" / "fresh" / "results.jsonl").read_text().splitlines()
+               if json.loads(x)["variant"] == "rag")
+    assert "6.50" in rag["answer"] and rag["metrics"]["contains"] == 1.0 and rag["metrics"]["stale"] == 0.0
+    fresh = json.loads((proj / "runs" / "fresh" / "summary.json").read_text())["freshness"]
+    assert fresh["update"]["changed"] == ["policies/returns.html"] and fresh["update"]["chunks_embedded"] >= 1
+    assert fresh["variants"]["rag"]["correct_changed"]["value"] == 1.0
+    assert fresh["variants"]["rag"]["stale"]["value"] == 0.0 and fresh["variants"]["base"]["absorb_s"] is None
+    run("ingest", str(docs), "-p", str(proj))  # back to the shared documents for the other tests
+
+
 def test_clear_errors_for_user_mistakes(tmp_path):
     assert run("init", str(tmp_path)).exit_code == 0
     again = run("init", str(tmp_path))

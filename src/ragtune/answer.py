@@ -65,16 +65,16 @@ def format_passages(hits: Sequence[Hit]) -> str:
     return "\n\n".join(blocks)
 
 
-def build_messages(question: str, hits: Sequence[Hit] | None) -> list[Message]:
-    """The prompt for one question: with passages (RAG) or without (closed-book)."""
+def build_messages(question: str, hits: Sequence[Hit] | None, system: str = "") -> list[Message]:
+    """The prompt for one question: with passages (RAG) or without (closed-book); `system` replaces ours."""
     if hits is None:
         return [
-            {"role": "system", "content": BASE_SYSTEM},
+            {"role": "system", "content": system or BASE_SYSTEM},
             {"role": "user", "content": question.strip()},
         ]
     context = format_passages(hits) if hits else "(no passages were found)"
     user = f"{context}\n\nQuestion: {question.strip()}"
-    return [{"role": "system", "content": RAG_SYSTEM}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": system or RAG_SYSTEM}, {"role": "user", "content": user}]
 
 
 def parse_citations(text: str, hits: Sequence[Hit]) -> tuple[list[Citation], list[int]]:
@@ -134,6 +134,7 @@ def answer_question(
     *,
     max_new_tokens: int = 256,
     temperature: float = 0.0,
+    system: str = "",
 ) -> Answer:
     """Retrieve (unless closed-book), prompt, generate, and resolve citations."""
     hits: list[Hit] | None = None
@@ -142,7 +143,7 @@ def answer_question(
         t0 = time.perf_counter()
         hits = retrieve(question)
         retrieval_s = time.perf_counter() - t0
-    messages = build_messages(question, hits)
+    messages = build_messages(question, hits, system)
     completion = generator.generate(messages, max_new_tokens=max_new_tokens, temperature=temperature)
     citations, invalid = parse_citations(completion.text, hits or [])
     if hits and not citations:

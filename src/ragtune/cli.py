@@ -110,7 +110,7 @@ def _print_skipped(loaded) -> None:
 @app.command()
 def ask(
     question: str = typer.Argument(..., help="The question."),
-    variant: str = typer.Option("rag", "--variant", "-v", help="base, rag, ft, ft+rag or raft (ft/raft need `ragtune tune`)."),
+    variant: str = typer.Option("rag", "--variant", "-v", help="base, rag, ft, ft+rag, raft (ft/raft need `ragtune tune`), or one of your [variants.*]."),
     retriever: Optional[str] = typer.Option(None, "--retriever", "-r", help="dense, bm25 or hybrid (default: from ragtune.toml)."),
     k: Optional[int] = typer.Option(None, "-k", help="Passages to retrieve (default: from ragtune.toml)."),
     filters: list[str] = typer.Option([], "--filter", "-f", help="Metadata filter, e.g. path^=policies/ or category=faq (repeatable)."),

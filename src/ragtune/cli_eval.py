@@ -22,30 +22,41 @@ def evaluate(
     questions: Path = typer.Option(..., "--questions", "-q", help="Questions JSONL (see README, Data formats)."),
     variants: Optional[str] = typer.Option(None, help="Comma-separated variants (default: all this project can run)."),
     run: Optional[str] = typer.Option(None, "--run", help="Run id; an existing run resumes where it stopped."),
+    freshness: Optional[Path] = typer.Option(
+        None, "--freshness", metavar="NEW_DOCS",
+        help="Freshness: sync the index to these changed documents (timed), keep the adapters, then evaluate "
+             "questions about the new state (changed facts carry old_answers)."),
+    forgetting: bool = typer.Option(False, "--forgetting",
+                                    help="Also ask a shipped general-knowledge probe of base and ft."),
     project: Path = ProjectOpt,
 ) -> None:
     """Run every variant on the same questions; writes runs/<id>/results.jsonl and summary.json."""
-    from ragtune.evaluate.summary import summarize, write_summary
     from ragtune.cli_training import _user_errors
+    from ragtune.corpus import CorpusError
     from ragtune.questions import QuestionsError
+    from ragtune.variants import VariantError
 
     proj = _open(project)
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("Evaluating", total=None)
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
         try:
-            run_dir, results = proj.evaluate(questions, names, run=run,
-                                             progress=lambda d, n: bar.update(task, completed=d, total=n))
+            run_dir, _ = proj.evaluate(questions, names, run=run, freshness=freshness, forgetting=forgetting,
+                                       progress=progress)
         except KeyboardInterrupt:
             _fail("interrupted; continue with the same command plus --run <id> (see runs/)", code=130)
-        except (QuestionsError, *_user_errors()) as e:
+        except (QuestionsError, VariantError, CorpusError, *_user_errors()) as e:
             _fail(str(e))
-    order = list(dict.fromkeys(r["variant"] for r in results))
-    summary = summarize(results, order)
-    path = write_summary(run_dir, summary)
+    summary = proj.summarize(run_dir)
     print_summary(summary, proj.settings.retrieval.top_k)
-    console.print(f"Results: {run_dir / 'results.jsonl'}\nSummary: {path}")
+    console.print(f"Results: {run_dir / 'results.jsonl'}\nSummary: {run_dir / 'summary.json'}")
 
 
 def print_summary(summary: dict, k: int) -> None:
@@ -59,13 +70,16 @@ def print_summary(summary: dict, k: int) -> None:
         cells = []
         for metric, _, ci in shown:
             e = s["metrics"].get(metric)
-            if not e or e["value"] is None:
-                cells.append("-")
-            else:
-                cells.append(f"{e['value']:.2f} ({_short(e['low'])}-{_short(e['high'])})" if ci else f"{e['value']:.2f}")
+            cells.append(_ci(e) if ci else "-" if not e or e["value"] is None else f"{e['value']:.2f}")
         lat = s["latency_s"]["total_s"]["p50"]
         table.add_row(v, *cells, f"{lat:.1f}" if lat is not None else "-")
     console.print(table)
+    if summary.get("freshness"):
+        print_freshness(summary["freshness"])
+    if summary.get("forgetting"):
+        print_forgetting(summary["forgetting"])
+    if summary.get("cost"):
+        print_cost(summary["cost"])
     for c in summary["comparisons"]:
         if c["significant"] and c["metric"] == "contains":
             worse = c["b"] if c["better"] == c["a"] else c["a"]
@@ -76,3 +90,53 @@ def print_summary(summary: dict, k: int) -> None:
 def _short(x: float) -> str:
     """0.2 -> ".20", 1.0 -> "1.0": CI bounds in four characters."""
     return "1.0" if x >= 0.995 else f"{x:.2f}".lstrip("0")
+
+
+def print_cost(cost: dict) -> None:
+    p = cost["prices"]
+    table = Table(title=f"Cost at {p['queries_per_day']:g} queries/day, {p['updates_per_month']:g} updates/month "
+                        f"(prices: [cost] in ragtune.toml)", box=box.SIMPLE_HEAD, padding=(0, 1))
+    for col in ("variant", "$ / 1k queries", "$ / update", "$ / month"):
+        table.add_column(col, no_wrap=True)
+    for v, c in cost["variants"].items():
+        table.add_row(v, *(_usd(c.get(k)) for k in ("per_1k_queries_usd", "update_usd", "monthly_usd")))
+    console.print(table)
+    for b in cost["break_even"]:
+        if b["queries_per_day"] is not None:
+            console.print(f"{b['a']} vs {b['b']}: break-even at {b['queries_per_day']:,.0f} queries/day "
+                          f"({b['cheaper_above']} is cheaper above)")
+
+
+def print_freshness(fresh: dict) -> None:
+    u = fresh["update"]
+    table = Table(title=f"After the update: {len(u['added'])} added, {len(u['changed'])} changed, "
+                        f"{len(u['removed'])} removed; index sync {u['sync_s']:.1f} s", box=box.SIMPLE_HEAD,
+                  padding=(0, 1))
+    for col in ("variant", "changed facts", "unchanged", "stale", "absorbs in"):
+        table.add_column(col, no_wrap=True)
+    for v, f in fresh["variants"].items():
+        absorb = "never" if f["absorb_s"] is None else f"{f['absorb_s']:.0f} s ({f['absorb_by'].split(' (')[0]})"
+        table.add_row(v, _ci(f["correct_changed"]), _ci(f["correct_unchanged"]), _ci(f["stale"]), absorb)
+    console.print(table)
+
+
+def print_forgetting(forgetting: dict) -> None:
+    table = Table(title=f"Forgetting probe: {forgetting['questions']} general-knowledge questions",
+                  box=box.SIMPLE_HEAD, padding=(0, 1))
+    for col in ("variant", "correct (generated)", "correct (choice)"):
+        table.add_column(col, no_wrap=True)
+    for v, m in forgetting["variants"].items():
+        table.add_row(v, _ci(m.get("contains")), _ci(m.get("mc_correct")))
+    console.print(table)
+
+
+def _ci(e: dict | None) -> str:
+    if not e or e.get("value") is None:
+        return "-"
+    return f"{e['value']:.2f} ({_short(e['low'])}-{_short(e['high'])})"
+
+
+def _usd(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"${x:,.2f}" if x >= 1 else f"${x:.4f}" if x >= 1e-4 else f"${x:.2e}"

@@ -69,6 +69,39 @@ class SynthSettings(_Section):
     seed: int = 0
 
 
+class VariantSettings(_Section):
+    """A variant of your own (`[variants.<name>]`): which weights answer and how passages are retrieved."""
+
+    adapter: str = "none"  # none | ft | raft (the newest finished run of that kind) | a run id under runs/
+    retriever: Literal["none", "default", "dense", "bm25", "hybrid"] = "default"  # default: [retrieval] retriever
+    top_k: int | None = Field(None, ge=1)  # None: [retrieval] top_k
+    system_prompt: str = ""  # "" = ragtune's prompt for this kind of variant
+
+
+class EvalSettings(_Section):
+    """`ragtune eval` (see docs/metrics.md)."""
+
+    judge: str = ""  # "" = no LLM judge; "openai:<model>" (at [models] api_base), a local model folder, or "smollm2"
+    bootstrap_resamples: int = Field(2000, ge=100)
+    seed: int = 0
+
+
+class CostSettings(_Section):
+    """Prices for `ragtune.evaluate.cost`; defaults and their sources are in docs/metrics.md (Cost)."""
+
+    # Hardware the models run on, per hour: AWS EC2 c7i.large (2 vCPU, 4 GiB), on-demand, us-east-1, as listed
+    # in 2024. A GPU server, e.g. g5.xlarge (1x A10G): 1.006.
+    hardware_usd_per_hour: float = Field(0.0893, ge=0)
+    concurrency: int = Field(1, ge=1)  # queries the hardware serves at once (1: one after another, as measured)
+    # API models: price per million tokens (e.g. OpenAI gpt-4o-mini, 2024-07: 0.15 in, 0.60 out).
+    input_usd_per_mtok: float = Field(0.0, ge=0)
+    output_usd_per_mtok: float = Field(0.0, ge=0)
+    training_usd_per_hour: float | None = Field(None, ge=0)  # None: hardware_usd_per_hour
+    training_usd_per_mtok: float = Field(0.0, ge=0)  # API fine-tuning (e.g. gpt-4o-mini, 2024-07: 3.00)
+    queries_per_day: float = Field(1000, ge=0)  # your volume, for the monthly figure
+    updates_per_month: float = Field(4, ge=0)  # how often the documents change (a re-sync, or a retrain)
+
+
 ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
@@ -132,6 +165,9 @@ class Settings(_Section):
     generation: GenerationSettings = GenerationSettings()
     synth: SynthSettings = SynthSettings()
     tune: TuneConfig = TuneConfig()
+    eval: EvalSettings = EvalSettings()
+    cost: CostSettings = CostSettings()
+    variants: dict[str, VariantSettings] = {}
 
     @property
     def index_dir(self) -> Path:
@@ -215,6 +251,26 @@ keep_best = false          # end with the weights of the lowest validation loss 
 checkpoint_every = 20      # steps between checkpoints, for `ragtune tune --resume`
 target_modules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 seed = 0
+
+[eval]                     # `ragtune eval`
+judge = ""                 # LLM judge: "" = off, "openai:<model>" (at api_base above), or a local model folder
+bootstrap_resamples = 2000
+seed = 0
+
+[cost]                     # prices for the cost figures (sources: docs/metrics.md)
+hardware_usd_per_hour = 0.0893   # AWS c7i.large (2 vCPU) on-demand, us-east-1, 2024; a g5.xlarge GPU: 1.006
+concurrency = 1            # queries the hardware serves at once
+input_usd_per_mtok = 0.0   # API models: $ per million prompt tokens (gpt-4o-mini, 2024-07: 0.15)
+output_usd_per_mtok = 0.0  # $ per million completion tokens (gpt-4o-mini, 2024-07: 0.60)
+training_usd_per_mtok = 0.0  # API fine-tuning: $ per million training tokens (gpt-4o-mini, 2024-07: 3.00)
+queries_per_day = 1000
+updates_per_month = 4      # how often your documents change
+
+# Your own variants, compared alongside base, rag, ft, ft+rag and raft:
+# [variants.rag-bm25-k3]
+# adapter = "none"         # none | ft | raft | a run id
+# retriever = "bm25"       # none | default | dense | bm25 | hybrid
+# top_k = 3
 """
 
 

@@ -90,3 +90,24 @@ def test_citations_and_groundedness():
     assert groundedness("The kettle costs 49 euros", ["A kettle that costs 49."]) == pytest.approx(0.75)
     assert groundedness("The kettle costs 49 euros", []) is None
     assert groundedness("I don't know", ["text"]) is None
+
+
+def test_stale_answer():
+    from ragtune.evaluate.metrics import stale_answer
+
+    assert stale_answer("It costs 89 euros.", ["99 euros"], ["89 euros"]) == 1.0
+    assert stale_answer("It costs 99 euros.", ["99 euros"], ["89 euros"]) == 0.0
+    assert stale_answer("It was 89 euros, now 99 euros.", ["99 euros"], ["89 euros"]) == 0.0  # gives the new value
+    assert stale_answer("I don't know.", ["99 euros"], ["89 euros"]) == 0.0
+    assert stale_answer("It costs 89 euros.", ["99 euros"], []) is None  # the answer did not change
+
+
+def test_choice_metrics_pick_by_sum_and_by_byte():
+    from ragtune.evaluate.metrics import choice_metrics
+
+    options = ["red", "turquoise"]
+    # Sum: "red" (-3) beats "turquoise" (-6); per byte: -3/3 = -1 vs -6/9 = -0.67, "turquoise" wins.
+    scores = [(-3.0, 1), (-6.0, 3)]
+    assert choice_metrics(scores, options, ["red"]) == {"mc_correct": 1.0, "mc_correct_norm": 0.0}
+    assert choice_metrics(scores, options, ["turquoise"]) == {"mc_correct": 0.0, "mc_correct_norm": 1.0}
+    assert choice_metrics([], options, ["red"]) == {"mc_correct": None, "mc_correct_norm": None}

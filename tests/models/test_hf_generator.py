@@ -130,3 +130,18 @@ def test_adapter_views_share_one_model_and_keep_the_base_intact(tiny, tiny_llama
     assert not torch.allclose(first_logits(with_a), first_logits(with_b))
     assert torch.allclose(first_logits(shared.with_adapter(a)), first_logits(with_a), atol=1e-5)  # loaded once
     assert base_view.generate(MESSAGES, max_new_tokens=4).text == tiny.generate(MESSAGES, max_new_tokens=4).text
+
+
+def test_option_logprobs_equal_the_full_forward_pass(tiny):
+    """The batched, head-on-options-only scoring equals log-softmax over a plain forward of prompt + option."""
+    options = ["seven", "The number 7 is prime.", "x"]
+    scored = tiny.option_logprobs(MESSAGES, options)
+    prompt = tiny.prompt_ids(MESSAGES)[0].tolist()
+    for option, (logprob, n) in zip(options, scored):
+        cont = tiny.tokenizer(option, add_special_tokens=False)["input_ids"]
+        with torch.inference_mode():
+            logits = tiny.model(input_ids=torch.tensor([prompt + cont])).logits[0].float()
+        expected = torch.log_softmax(logits[len(prompt) - 1:-1], dim=-1)[torch.arange(len(cont)), cont].sum()
+        assert n == len(cont)
+        assert logprob == pytest.approx(float(expected), abs=1e-3)
+    assert scored[1][0] < scored[0][0]  # more tokens, lower likelihood under a random model

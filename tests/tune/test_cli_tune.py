@@ -159,7 +159,7 @@ def test_eval_every_variant_then_resume_an_interrupted_run(project, tmp_path):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["corpus_version"] >= 1 and set(manifest["adapters"]) == {"ft", "ft+rag", "raft"}
 
-    def interrupt(done, total):
+    def interrupt(stage, done, total):
         if done == 4:
             raise KeyboardInterrupt
 
@@ -174,3 +174,96 @@ def test_eval_every_variant_then_resume_an_interrupted_run(project, tmp_path):
     assert len({(json.loads(x)["question_id"], json.loads(x)["variant"]) for x in lines}) == 6
     other = run("eval", "-q", str(questions), "--variants", "base", "--run", "eval-b", "-p", str(project))
     assert other.exit_code == 1 and "other variants" in other.text
+
+
+def _questions(path: Path, rows: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(q) for q in rows) + "\n")
+    return path
+
+
+def test_user_defined_variants_from_the_project_file(project, tmp_path):
+    toml = project / "ragtune.toml"
+    original = toml.read_text()
+    toml.write_text(original + """
+[variants.bm25-k2]
+retriever = "bm25"
+top_k = 2
+[variants.ft-one-closed]
+adapter = "ft-one"
+retriever = "none"
+""")
+    try:
+        proj = Project(project)
+        assert {"bm25-k2", "ft-one-closed"} <= set(proj.available_variants())
+        answer = proj.ask("How long is the warranty?", "bm25-k2")
+        assert 1 <= len(answer.passages) <= 2 and all(set(h.ranks) == {"bm25"} for h in answer.passages)
+        assert proj.adapter_for("ft-one-closed") == project / "runs" / "ft-one" / "adapter"
+        assert proj.ask("How long is the warranty?", "ft-one-closed").completion.model.endswith("+ft-one")
+        qs = _questions(tmp_path / "q.jsonl", [{"id": "w", "question": "How long is the warranty?",
+                                                 "answers": ["3 years"], "sources": ["policies/warranty.md"]}])
+        result = run("eval", "-q", str(qs), "--variants", "bm25-k2,ft-one-closed", "--run", "eval-custom",
+                     "-p", str(project))
+        assert result.exit_code == 0, result.output
+        manifest = json.loads((project / "runs" / "eval-custom" / "manifest.json").read_text())
+        assert manifest["variant_definitions"]["bm25-k2"]["top_k"] == 2
+        assert manifest["retrieval"] == {"bm25-k2": True, "ft-one-closed": False}
+        toml.write_text(original + '[variants.rag]\nretriever = "bm25"\n')
+        clash = run("ask", "warranty?", "--variant", "rag", "-p", str(project))
+        assert clash.exit_code == 1 and "redefines a standard variant" in clash.text
+    finally:
+        toml.write_text(original)
+
+
+def test_multiple_choice_is_scored_by_log_likelihood(project, tmp_path):
+    qs = _questions(tmp_path / "mc.jsonl", [
+        {"id": "mc", "question": "How long is the standard warranty?", "answers": ["3 years"],
+         "options": ["1 year", "3 years", "10 years"], "sources": ["policies/warranty.md"]}])
+    run_dir, results = Project(project).evaluate(qs, ["base", "ft"], run="eval-mc")
+    for r in results:
+        assert [o["text"] for o in r["options"]] == ["1 year", "3 years", "10 years"]
+        best = max(range(3), key=lambda i: r["options"][i]["logprob"])
+        assert r["metrics"]["mc_correct"] == float(best == 1)
+        assert all(o["logprob"] < 0 and o["tokens"] >= 1 for o in r["options"])
+    base, ft = (next(r for r in results if r["variant"] == v) for v in ("base", "ft"))
+    assert base["options"] != ft["options"]  # the adapter changes the likelihoods
+
+
+def test_freshness_and_forgetting_probe(project, tmp_path):
+    """The index follows the new documents (timed) while the adapters stay; the probe runs on base and ft."""
+    new_docs = tmp_path / "v2"
+    shutil.copytree(EXAMPLES / "policies", new_docs / "policies")  # the kettle page is gone, policies added
+    (new_docs / "policies" / "warranty.md").write_text(
+        "# Warranty\n\nEvery Brightwell appliance now carries a 7 year warranty from the date of purchase.\n")
+    qs = _questions(tmp_path / "fresh.jsonl", [
+        {"id": "w", "question": "How long is the warranty?", "answers": ["7 years"], "old_answers": ["3 years"],
+         "sources": ["policies/warranty.md"], "tags": ["updated"]},
+        {"id": "u", "question": "What is the share price?", "answers": [], "tags": ["unanswerable"]}])
+    version = Project(project).index.version
+    result = run("eval", "-q", str(qs), "--variants", "base,rag,ft,ft+rag", "--freshness", str(new_docs),
+                 "--forgetting", "--run", "eval-fresh", "-p", str(project))
+    assert result.exit_code == 0, result.output
+    run_dir = project / "runs" / "eval-fresh"
+    update = json.loads((run_dir / "freshness.json").read_text())
+    assert update["status"] == "done" and update["version_before"] == version < update["version_after"]
+    assert update["changed"] == ["policies/warranty.md"] and "products/aurora-kettle.md" in update["removed"]
+    assert update["sync_s"] > 0
+    rag = next(json.loads(x) for x in (run_dir / "results.jsonl").read_text().splitlines()
+               if '"variant": "rag"' in x and '"question_id": "w"' in x)
+    assert {h["doc_id"] for h in rag["retrieved"]} <= {"policies/warranty.md", "policies/returns.html"}
+    summary = json.loads((run_dir / "summary.json").read_text())
+    fresh = summary["freshness"]["variants"]
+    assert fresh["rag"]["absorb_s"] == update["sync_s"] and fresh["rag"]["absorb_by"] == "index sync"
+    assert fresh["ft"]["absorb_s"] > 0 and fresh["ft"]["absorb_by"].startswith("retrain")
+    assert fresh["base"]["absorb_s"] is None
+    assert fresh["rag"]["n_changed"] == 1 and fresh["rag"]["stale"]["n"] == 1
+    forgetting = summary["forgetting"]
+    assert forgetting["questions"] == 60 and set(forgetting["variants"]) == {"base", "ft"}
+    assert forgetting["variants"]["ft"]["mc_correct"]["n"] == 60  # every probe question has options
+    cost = summary["cost"]["variants"]
+    assert cost["ft"]["update_usd"] > cost["rag"]["update_usd"] > 0  # a retrain costs more than a re-sync
+    assert "Forgetting probe" in result.text and "After the update" in result.text
+    # Resuming re-uses the recorded sync instead of syncing again.
+    again = run("eval", "-q", str(qs), "--variants", "base,rag,ft,ft+rag", "--freshness", str(new_docs),
+                "--run", "eval-fresh", "-p", str(project))
+    assert again.exit_code == 0, again.output
+    assert json.loads((run_dir / "freshness.json").read_text()) == update

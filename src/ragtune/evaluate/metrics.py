@@ -129,6 +129,25 @@ def answer_metrics(prediction: str, golds: Sequence[str]) -> dict[str, float | N
     }
 
 
+def stale_answer(prediction: str, golds: Sequence[str], old_answers: Sequence[str]) -> float | None:
+    """Freshness: 1 if the answer gives the value from before the documents changed (an old answer, and
+    not a current one); None for questions whose answer did not change (no `old_answers`)."""
+    if not old_answers:
+        return None
+    return float(bool(contains_answer(prediction, old_answers)) and not contains_answer(prediction, golds))
+
+
+def choice_metrics(scores: Sequence[tuple[float, int]], options: Sequence[str], golds: Sequence[str]) -> dict:
+    """Multiple choice by log-likelihood, as lm-evaluation-harness: `mc_correct` picks the option with the
+    highest summed log-probability (its `acc`), `mc_correct_norm` the highest per byte of the option (`acc_norm`)."""
+    if not scores:
+        return {"mc_correct": None, "mc_correct_norm": None}
+    gold = {i for i, o in enumerate(options) if o in set(golds)}
+    best = max(range(len(options)), key=lambda i: scores[i][0])
+    best_norm = max(range(len(options)), key=lambda i: scores[i][0] / max(len(options[i].encode()), 1))
+    return {"mc_correct": float(best in gold), "mc_correct_norm": float(best_norm in gold)}
+
+
 def citation_metrics(cited: Sequence[str], sources: Sequence[str], invalid: int = 0) -> dict[str, float | None]:
     """Precision and recall of cited documents against `sources`, and the count of invalid `[n]`s."""
     cited_set, relevant = set(cited), set(sources)

@@ -11,27 +11,27 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from ragtune.answer import Answer
-from ragtune.evaluate.metrics import answer_metrics, citation_metrics, groundedness, retrieval_metrics
+from ragtune.evaluate.metrics import answer_metrics, citation_metrics, groundedness, retrieval_metrics, stale_answer
 from ragtune.questions import Question
-from ragtune.variants import get_variant
 
 RESULTS = "results.jsonl"
 MANIFEST = "manifest.json"
 
 Progress = Callable[[int, int], None]  # (done, total)
+# Extra measurements for one answer (multiple choice, judge): fields for the record; its "metrics" are merged.
+Score = Callable[[Question, str, Answer], dict]
 
 
 class EvalError(ValueError):
     """The run cannot continue as asked; the message says what to do."""
 
 
-def result_record(q: Question, variant: str, answer: Answer, top_k: int) -> dict:
-    """Everything measured for one question and variant, with its metrics."""
+def result_record(q: Question, variant: str, answer: Answer, top_k: int, retrieval: bool) -> dict:
+    """Everything measured for one question and variant, with its metrics (retrieval ones at the eval's k)."""
     c = answer.completion
-    retrieval = get_variant(variant).retrieval
     record = {
         "question_id": q.id, "variant": variant, "question": q.question, "answer": answer.text,
         "gold": list(q.answers), "sources": list(q.sources), "tags": list(q.tags),
@@ -44,7 +44,10 @@ def result_record(q: Question, variant: str, answer: Answer, top_k: int) -> dict
         "tokens": {"prompt": c.prompt_tokens, "completion": c.completion_tokens},
         "model": c.model,
     }
+    if q.old_answers:
+        record["old_answers"] = list(q.old_answers)
     metrics = answer_metrics(answer.text, q.answers)
+    metrics["stale"] = stale_answer(answer.text, q.answers, q.old_answers)
     if retrieval:
         metrics |= retrieval_metrics([h.doc_id for h in answer.passages], q.sources, top_k)
         metrics |= citation_metrics(answer.cited_doc_ids, q.sources, len(answer.invalid_citations))
@@ -76,8 +79,13 @@ def read_results(run_dir: Path) -> list[dict]:
 
 
 def run_eval(ask: Callable[[str, str], Answer], questions: Sequence[Question], variants: Sequence[str],
-             run_dir: Path, *, top_k: int, progress: Progress | None = None) -> list[dict]:
-    """Ask every question of every variant not already in `run_dir`; question-major, so a partial run stays paired."""
+             run_dir: Path, *, top_k: int, retrieval: Mapping[str, bool], score: Score | None = None,
+             progress: Progress | None = None) -> list[dict]:
+    """Ask every question of every variant not already in `run_dir`; question-major, so a partial run stays paired.
+
+    `retrieval[v]` says whether variant v retrieves (its retrieval and citation metrics are measured);
+    `score` adds measurements beyond the generated answer (multiple choice, an LLM judge).
+    """
     run_dir.mkdir(parents=True, exist_ok=True)
     done = {(r["question_id"], r["variant"]) for r in read_results(run_dir)}
     total = len(questions) * len(variants)
@@ -87,7 +95,12 @@ def run_eval(ask: Callable[[str, str], Answer], questions: Sequence[Question], v
             for variant in variants:
                 if (q.id, variant) in done:
                     continue
-                record = result_record(q, variant, ask(q.question, variant), top_k)
+                answer = ask(q.question, variant)
+                record = result_record(q, variant, answer, top_k, retrieval[variant])
+                if score is not None:
+                    extra = score(q, variant, answer)
+                    record["metrics"] |= extra.pop("metrics", {})
+                    record |= extra
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
                 f.flush()
                 os.fsync(f.fileno())

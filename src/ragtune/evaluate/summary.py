@@ -31,6 +31,10 @@ def summarize(results: Sequence[dict], variants: Sequence[str], *, seed: int = 0
                         for m in names},
             "latency_s": {t: _spread([r["timings"].get(t, 0.0) for r in rs]) for t in TIMINGS},
             "tokens": {k: _mean([r["tokens"][k] for r in rs]) for k in ("prompt", "completion")},
+            # Correct answers per question tag (e.g. static / updated / paraphrase / multi-doc).
+            "by_tag": {t: asdict(bootstrap_ci([r["metrics"].get("contains") for r in rs if t in r.get("tags", ())],
+                                              seed=seed, resamples=resamples))
+                       for t in sorted({t for r in rs for t in r.get("tags", ())})},
         }
     # Pair by question id: only questions every compared variant answered.
     by_q = {v: {r["question_id"]: r["metrics"] for r in rs} for v, rs in rows.items()}
@@ -46,7 +50,7 @@ def summarize(results: Sequence[dict], variants: Sequence[str], *, seed: int = 0
 def write_summary(run_dir: Path, summary: dict) -> Path:
     path = run_dir / SUMMARY
     temp = run_dir / f".{SUMMARY}.tmp-{os.getpid()}"
-    temp.write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    temp.write_text(json.dumps(_finite(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     os.replace(temp, path)
     return path
 

@@ -148,6 +148,29 @@ class TransformersGenerator:
         )
 
 
+    def option_logprobs(self, messages: Sequence[Message], options: Sequence[str]) -> list[tuple[float, int]]:
+        """Log-likelihood of each option as the assistant's whole reply: (sum of token log-probs, tokens).
+
+        Multiple choice scored as lm-evaluation-harness does, with no generation noise. One forward over
+        all options (right-padded after the shared prompt, so padding never reaches a scored position);
+        the LM head runs only on the option tokens.
+        """
+        prompt = self.prompt_ids(messages)[0].tolist()
+        conts = [self.tokenizer(o, add_special_tokens=False)["input_ids"] or [self.pad_token_id] for o in options]
+        width = max(map(len, conts))
+        ids = torch.tensor([prompt + c + [self.pad_token_id] * (width - len(c)) for c in conts], device=self.device)
+        model = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
+        start = len(prompt) - 1  # the logits at position i predict token i + 1
+        with torch.inference_mode(), self._adapter_context():
+            hidden = model.get_decoder()(input_ids=ids, use_cache=False).last_hidden_state[:, start:start + width]
+            logprobs = torch.log_softmax(model.get_output_embeddings()(hidden).float(), dim=-1)
+        out = []
+        for row, cont in enumerate(conts):
+            picked = logprobs[row, torch.arange(len(cont)), torch.tensor(cont, device=self.device)]
+            out.append((float(picked.sum()), len(cont)))
+        return out
+
+
 def _cut_at_stop(ids: list[int], stop_ids: list[int]) -> list[int]:
     """Generated ids up to and including the first stop token (it counts as generated; padding after it does not)."""
     for i, token in enumerate(ids):

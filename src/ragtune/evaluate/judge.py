@@ -1,0 +1,77 @@
+"""Optional LLM judge (`[eval] judge`): correctness against the gold answers, faithfulness to the passages.
+
+String metrics miss correct answers phrased differently; a strong judge model catches them. The judge is
+any `Generator` (an OpenAI-compatible endpoint in practice). When its reply cannot be read, the metric is
+None (unmeasured) and the reason is recorded: a judge failure never counts as a wrong answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Sequence
+
+from ragtune.models.protocols import Generator, Message
+
+JUDGE_SYSTEM = (
+    "You grade answers to questions. Reply with one JSON object and nothing else: "
+    '{"correct": true or false, "faithful": true or false or null}.'
+)
+
+_OBJECT = re.compile(r"\{.*?\}", re.S)
+_BOOL = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False, "null": None, "none": None}
+
+
+def judge_messages(question: str, golds: Sequence[str], answer: str, passages: Sequence[str] | None) -> list[Message]:
+    if golds:
+        gold = "Reference answers (any one is right): " + " | ".join(golds)
+        rule = "correct: the answer states the same fact as a reference answer (wording may differ)."
+    else:
+        gold = "There is no reference answer: the documents do not answer this question."
+        rule = "correct: the answer declines to answer (says it does not know) instead of inventing one."
+    parts = [f"Question: {question}", gold, f"Answer to grade: {answer}"]
+    if passages is not None:
+        context = "\n\n".join(f"[{n}] {p}" for n, p in enumerate(passages, start=1)) or "(none)"
+        parts.insert(0, f"Passages given to the answerer:\n{context}")
+        rule += " faithful: every claim in the answer is supported by the passages (a refusal is faithful)."
+    else:
+        rule += " faithful: null (no passages were given)."
+    return [{"role": "system", "content": JUDGE_SYSTEM},
+            {"role": "user", "content": "\n\n".join(parts) + "\n\n" + rule}]
+
+
+def parse_verdict(text: str) -> dict[str, bool | None]:
+    """`{"correct": .., "faithful": ..}` from the judge's reply; ValueError when there is none."""
+    for match in _OBJECT.finditer(text):
+        try:
+            obj = json.loads(match.group(0).replace("'", '"'))
+        except ValueError:
+            obj = dict(re.findall(r"[\"']?(\w+)[\"']?\s*:\s*[\"']?(\w+)", match.group(0)))
+        if not isinstance(obj, dict):
+            continue
+        obj = {str(k).lower(): v for k, v in obj.items()}
+        if "correct" not in obj:
+            continue
+        verdict = {}
+        for key in ("correct", "faithful"):
+            value = obj.get(key)
+            verdict[key] = _BOOL.get(str(value).lower()) if not isinstance(value, bool) else value
+        if verdict["correct"] is None:
+            raise ValueError(f"the judge gave no true/false verdict: {match.group(0)[:200]!r}")
+        return verdict
+    raise ValueError(f"no JSON verdict in the judge's reply: {text[:200]!r}")
+
+
+def judge_answer(judge: Generator, question: str, golds: Sequence[str], answer: str,
+                 passages: Sequence[str] | None) -> dict:
+    """Record fields for one answer: `judge` (raw verdict or error) and the two metrics (None when unmeasured)."""
+    try:
+        reply = judge.generate(judge_messages(question, golds, answer, passages), max_new_tokens=64).text
+        verdict = parse_verdict(reply)
+    except Exception as e:  # noqa: BLE001 - a judge failure (HTTP, parse) is recorded, never fatal, never a zero
+        return {"judge": {"error": f"{type(e).__name__}: {e}"[:300]},
+                "metrics": {"judge_correct": None, "judge_faithful": None}}
+    faithful = verdict["faithful"] if passages is not None else None
+    return {"judge": {"reply": reply[:500]},
+            "metrics": {"judge_correct": float(verdict["correct"]),
+                        "judge_faithful": None if faithful is None else float(faithful)}}

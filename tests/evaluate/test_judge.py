@@ -1,0 +1,58 @@
+"""The LLM judge: verdict parsing, and failures recorded as unmeasured (never as a wrong answer)."""
+
+import pytest
+
+from ragtune.evaluate.judge import judge_answer, judge_messages, parse_verdict
+from ragtune.evaluate.stats import bootstrap_ci
+from ragtune.models.protocols import Completion
+
+
+class Replies:
+    """A Generator (the protocol) that replies with canned texts in turn, or raises: the judge is the unit here."""
+
+    def __init__(self, *replies):
+        self.replies, self.seen = list(replies), []
+
+    def generate(self, messages, *, max_new_tokens=256, temperature=0.0):
+        self.seen.append(messages)
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return Completion(reply, 10, 5, 0.01, 0.02, "judge")
+
+
+@pytest.mark.parametrize("text, correct, faithful", [
+    ('{"correct": true, "faithful": false}', True, False),
+    ('Sure! ```json\n{"correct": "yes", "faithful": null}\n```', True, None),
+    ("{'correct': False, 'faithful': True} because ...", False, True),
+    ('{"reason": "x"} then {"Correct": "no"}', False, None),
+])
+def test_parse_verdict(text, correct, faithful):
+    assert parse_verdict(text) == {"correct": correct, "faithful": faithful}
+
+
+@pytest.mark.parametrize("text", ["I think it is right.", '{"correct": "maybe"}', "{broken"])
+def test_unreadable_verdicts_raise(text):
+    with pytest.raises(ValueError):
+        parse_verdict(text)
+
+
+def test_judge_metrics_and_failures_are_unmeasured():
+    judge = Replies('{"correct": true, "faithful": true}', "no idea", TimeoutError("endpoint down"))
+    ok = judge_answer(judge, "How long?", ["3 years"], "Three years.", ["The warranty lasts 3 years."])
+    assert ok["metrics"] == {"judge_correct": 1.0, "judge_faithful": 1.0} and "reply" in ok["judge"]
+    unreadable = judge_answer(judge, "How long?", ["3 years"], "Two.", None)
+    down = judge_answer(judge, "How long?", ["3 years"], "Two.", None)
+    for failed in (unreadable, down):
+        assert failed["metrics"] == {"judge_correct": None, "judge_faithful": None}
+    assert "endpoint down" in down["judge"]["error"] and "ValueError" in unreadable["judge"]["error"]
+    # A mean over the three leaves the failures out instead of counting them wrong.
+    est = bootstrap_ci([r["metrics"]["judge_correct"] for r in (ok, unreadable, down)], resamples=100)
+    assert est.value == 1.0 and est.n == 1
+
+
+def test_judge_prompt_states_the_task():
+    closed = judge_messages("Share price?", [], "It is 40.", None)[1]["content"]
+    assert "declines" in closed and "faithful: null" in closed
+    rag = judge_messages("How long?", ["3 years", "three years"], "3 years [1]", ["W: 3 years."])[1]["content"]
+    assert "3 years | three years" in rag and "[1] W: 3 years." in rag and "supported by the passages" in rag

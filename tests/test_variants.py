@@ -1,0 +1,36 @@
+import pytest
+
+from ragtune.config import ConfigError, load_settings
+from ragtune.variants import VARIANTS, VariantError, custom_variants, get_variant
+
+
+def test_standard_variants():
+    assert [v for v in VARIANTS] == ["base", "rag", "ft", "ft+rag", "raft"]
+    assert not VARIANTS["base"].retrieval and VARIANTS["ft+rag"].retrieval
+    assert VARIANTS["raft"].adapter_kind == "raft" and VARIANTS["rag"].adapter_kind is None
+
+
+def test_custom_variants_from_toml(tmp_path):
+    (tmp_path / "ragtune.toml").write_text(
+        '[variants.rag-bm25-k3]\nretriever = "bm25"\ntop_k = 3\n'
+        '[variants.pinned]\nadapter = "ft-20260101-1"\nretriever = "none"\nsystem_prompt = "Be brief."\n')
+    custom = custom_variants(load_settings(tmp_path).variants)
+    k3, pinned = custom["rag-bm25-k3"], custom["pinned"]
+    assert (k3.retriever, k3.top_k, k3.adapter) == ("bm25", 3, None) and k3.retrieval
+    assert pinned.adapter == "ft-20260101-1" and pinned.adapter_kind is None and not pinned.retrieval
+    assert pinned.system_prompt == "Be brief."
+    assert get_variant("pinned", custom) is pinned
+    with pytest.raises(VariantError, match="rag-bm25-k3"):
+        get_variant("nope", custom)
+
+
+@pytest.mark.parametrize("toml, error, match", [
+    ('[variants.rag]\nretriever = "bm25"\n', VariantError, "redefines a standard variant"),
+    ('[variants.x]\nretriever = "none"\ntop_k = 3\n', VariantError, "top_k without retrieval"),
+    ('[variants.x]\nretriever = "sparse"\n', ConfigError, "retriever"),
+    ('[variants.x]\ntop_k = 0\n', ConfigError, "top_k"),
+])
+def test_bad_variant_definitions(tmp_path, toml, error, match):
+    (tmp_path / "ragtune.toml").write_text(toml)
+    with pytest.raises(error, match=match):
+        custom_variants(load_settings(tmp_path).variants)
