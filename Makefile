@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-ingest bench-train clean
+.PHONY: install demo test bench bench-ingest bench-train bench-eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,13 +26,16 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
-bench: bench-ingest bench-train
+bench: bench-ingest bench-train bench-eval
 
 bench-ingest: install
 	$(BIN)/python bench/ingest_query.py
 
 bench-train: install
 	$(BIN)/python bench/train.py
+
+bench-eval: install
+	$(BIN)/python bench/eval_overhead.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

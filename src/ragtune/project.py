@@ -372,8 +372,8 @@ class Project:
         e = self.settings.eval
         summary = summarize(results, variants, seed=e.seed, resamples=e.bootstrap_resamples)
         summary["k"] = self.settings.retrieval.top_k
-        retrieval = {v: self.variant(v).retrieval if v in self.variants else bool(manifest.get("retrieval", {}).get(v))
-                     for v in variants}
+        defined = manifest.get("retrieval") or {}  # what the run did, even if ragtune.toml changed since
+        retrieval = {v: defined[v] if v in defined else self.variant(v).retrieval for v in variants}
         training = {}
         for v, a in manifest.get("adapters", {}).items():
             run_path = Path(a["path"]).parent

@@ -151,19 +151,28 @@ class TransformersGenerator:
     def option_logprobs(self, messages: Sequence[Message], options: Sequence[str]) -> list[tuple[float, int]]:
         """Log-likelihood of each option as the assistant's whole reply: (sum of token log-probs, tokens).
 
-        Multiple choice scored as lm-evaluation-harness does, with no generation noise. One forward over
-        all options (right-padded after the shared prompt, so padding never reaches a scored position);
-        the LM head runs only on the option tokens.
+        Multiple choice scored as lm-evaluation-harness does, with no generation noise. The shared prompt
+        runs once (its KV cache is then repeated per option); the options run as one right-padded batch,
+        so padding never reaches a scored position; the LM head runs only where an option token is predicted.
         """
-        prompt = self.prompt_ids(messages)[0].tolist()
+        from transformers import DynamicCache
+
+        prompt = self.prompt_ids(messages).to(self.device)
         conts = [self.tokenizer(o, add_special_tokens=False)["input_ids"] or [self.pad_token_id] for o in options]
         width = max(map(len, conts))
-        ids = torch.tensor([prompt + c + [self.pad_token_id] * (width - len(c)) for c in conts], device=self.device)
         model = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
-        start = len(prompt) - 1  # the logits at position i predict token i + 1
+        decoder, head = model.get_decoder(), model.get_output_embeddings()
         with torch.inference_mode(), self._adapter_context():
-            hidden = model.get_decoder()(input_ids=ids, use_cache=False).last_hidden_state[:, start:start + width]
-            logprobs = torch.log_softmax(model.get_output_embeddings()(hidden).float(), dim=-1)
+            cache = DynamicCache()
+            last = decoder(input_ids=prompt, past_key_values=cache, use_cache=True).last_hidden_state[:, -1:]
+            hidden = last.expand(len(conts), 1, -1)
+            if width > 1:  # option tokens but the last predict the next option token
+                cache.batch_repeat_interleave(len(conts))
+                rest = torch.tensor([c[:-1] + [self.pad_token_id] * (width - len(c)) for c in conts],
+                                    device=self.device)
+                more = decoder(input_ids=rest, past_key_values=cache, use_cache=True).last_hidden_state
+                hidden = torch.cat([hidden, more], dim=1)
+            logprobs = torch.log_softmax(head(hidden).float(), dim=-1)
         out = []
         for row, cont in enumerate(conts):
             picked = logprobs[row, torch.arange(len(cont)), torch.tensor(cont, device=self.device)]
