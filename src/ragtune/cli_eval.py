@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from ragtune.cli import ProjectOpt, _fail, _open, app, console, err
@@ -95,12 +96,14 @@ def _short(x: float) -> str:
 def print_cost(cost: dict) -> None:
     p = cost["prices"]
     table = Table(title=f"Cost at {p['queries_per_day']:g} queries/day, {p['updates_per_month']:g} updates/month "
-                        f"(prices: [cost] in ragtune.toml)", box=box.SIMPLE_HEAD, padding=(0, 1))
+                        f"(prices: \\[cost] in ragtune.toml)", box=box.SIMPLE_HEAD, padding=(0, 1))
     for col in ("variant", "$ / 1k queries", "$ / update", "$ / month"):
         table.add_column(col, no_wrap=True)
     for v, c in cost["variants"].items():
         table.add_row(v, *(_usd(c.get(k)) for k in ("per_1k_queries_usd", "update_usd", "monthly_usd")))
     console.print(table)
+    for note in cost["notes"]:
+        console.print(f"[dim]Note: {escape(note)}[/]")
     for b in cost["break_even"]:
         if b["queries_per_day"] is not None:
             console.print(f"{b['a']} vs {b['b']}: break-even at {b['queries_per_day']:,.0f} queries/day "
@@ -115,7 +118,8 @@ def print_freshness(fresh: dict) -> None:
     for col in ("variant", "changed facts", "unchanged", "stale", "absorbs in"):
         table.add_column(col, no_wrap=True)
     for v, f in fresh["variants"].items():
-        absorb = "never" if f["absorb_s"] is None else f"{f['absorb_s']:.0f} s ({f['absorb_by'].split(' (')[0]})"
+        how = "sync" if f["absorb_by"] == "index sync" else "retrain"
+        absorb = "never" if f["absorb_s"] is None else f"{f['absorb_s']:.0f} s ({how})"
         table.add_row(v, _ci(f["correct_changed"]), _ci(f["correct_unchanged"]), _ci(f["stale"]), absorb)
     console.print(table)
 
@@ -139,4 +143,6 @@ def _ci(e: dict | None) -> str:
 def _usd(x: float | None) -> str:
     if x is None:
         return "-"
+    if x == 0:
+        return "$0"
     return f"${x:,.2f}" if x >= 1 else f"${x:.4f}" if x >= 1e-4 else f"${x:.2e}"

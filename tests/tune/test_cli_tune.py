@@ -214,6 +214,25 @@ retriever = "none"
         toml.write_text(original)
 
 
+def test_a_judge_that_cannot_answer_leaves_its_metrics_unmeasured(project, tiny_model_dir, tmp_path):
+    """A local judge (the tiny random model writes no JSON verdict): recorded as an error, null, not a zero."""
+    toml = project / "ragtune.toml"
+    original = toml.read_text()
+    toml.write_text(original + f'[eval]\njudge = "{tiny_model_dir}"\n')
+    try:
+        qs = _questions(tmp_path / "q.jsonl", [{"id": "w", "question": "How long is the warranty?",
+                                                 "answers": ["3 years"], "sources": ["policies/warranty.md"]}])
+        proj = Project(project)
+        run_dir, results = proj.evaluate(qs, ["base", "rag"], run="eval-judge")
+        for r in results:
+            assert "error" in r["judge"] and r["metrics"]["judge_correct"] is None
+        summary = proj.summarize(run_dir)
+        assert summary["variants"]["rag"]["metrics"]["judge_correct"] == {"value": None, "low": None, "high": None,
+                                                                          "n": 0}
+    finally:
+        toml.write_text(original)
+
+
 def test_multiple_choice_is_scored_by_log_likelihood(project, tmp_path):
     qs = _questions(tmp_path / "mc.jsonl", [
         {"id": "mc", "question": "How long is the standard warranty?", "answers": ["3 years"],
