@@ -115,7 +115,7 @@ def print_freshness(fresh: dict) -> None:
     table = Table(title=f"After the update: {len(u['added'])} added, {len(u['changed'])} changed, "
                         f"{len(u['removed'])} removed; index sync {u['sync_s']:.1f} s", box=box.SIMPLE_HEAD,
                   padding=(0, 1))
-    for col in ("variant", "changed facts", "unchanged", "stale", "absorbs in"):
+    for col in ("variant", "changed facts", "unchanged", "stale", "update takes"):
         table.add_column(col, no_wrap=True)
     for v, f in fresh["variants"].items():
         how = "sync" if f["absorb_by"] == "index sync" else "retrain"
