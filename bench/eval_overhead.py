@@ -5,7 +5,7 @@ which shortens the model time and so makes the overhead share larger, i.e. the t
 200 questions (examples/questions.jsonl repeated with reworded prefixes, ids unique; every fourth
 with multiple-choice options, so the log-likelihood scoring runs too), variants base and rag.
 
-- eval: `Project.evaluate` + `Project.summarize`, timed from the call to summary.json on disk, with
+- eval: `ragtune.evaluate.session.evaluate` + `summarize_run`, timed from the call to summary.json on disk, with
   the models already loaded. Model time = time inside `TransformersGenerator.generate`,
   `TransformersGenerator.option_logprobs` and the embedder's query embedding (wrapped with timers).
   Overhead = eval wall time - model time, as a % of the eval wall time (goal <= 5 %).
@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import machine_info  # noqa: E402
 
 from ragtune.answer import answer_question, build_messages
+from ragtune.evaluate.session import evaluate, summarize_run
 from ragtune.models.hf_generator import TransformersGenerator
 from ragtune.project import Project
 
@@ -130,9 +131,9 @@ def main() -> None:
 
         with timed_models(proj.embedder):
             t0 = time.perf_counter()
-            run_dir, results = proj.evaluate(qpath, variants, run="bench")
+            run_dir, results = evaluate(proj, qpath, variants, run="bench")
             eval_s = time.perf_counter() - t0
-            proj.summarize(run_dir)
+            summarize_run(proj, run_dir)
             total_s = time.perf_counter() - t0
         summary_s = total_s - eval_s
         model_s = sum(MODEL_S.values())

@@ -5,19 +5,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from ragtune.cli import app
+from cli_helpers import run
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "docs"
-runner = CliRunner()
-
-
-def run(*args: str):
-    """Invoke the CLI; `.text` is the output with rich's line wrapping undone."""
-    result = runner.invoke(app, list(args))
-    result.text = " ".join(result.output.split())
-    return result
 
 
 @pytest.fixture(scope="module")

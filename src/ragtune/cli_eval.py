@@ -34,6 +34,7 @@ def evaluate(
     """Run every variant on the same questions; writes runs/<id>/results.jsonl and summary.json."""
     from ragtune.cli_training import _user_errors
     from ragtune.corpus import CorpusError
+    from ragtune.evaluate.session import evaluate as run_evaluation, summarize_run
     from ragtune.questions import QuestionsError
     from ragtune.variants import VariantError
 
@@ -49,13 +50,13 @@ def evaluate(
             bar.update(tasks[stage], completed=done, total=total)
 
         try:
-            run_dir, _ = proj.evaluate(questions, names, run=run, freshness=freshness, forgetting=forgetting,
+            run_dir, _ = run_evaluation(proj, questions, names, run=run, freshness=freshness, forgetting=forgetting,
                                        progress=progress)
         except KeyboardInterrupt:
             _fail("interrupted; continue with the same command plus --run <id> (see runs/)", code=130)
         except (QuestionsError, VariantError, CorpusError, *_user_errors()) as e:
             _fail(str(e))
-    summary = proj.summarize(run_dir)
+    summary = summarize_run(proj, run_dir)
     print_summary(summary, proj.settings.retrieval.top_k)
     console.print(f"Results: {run_dir / 'results.jsonl'}\nSummary: {run_dir / 'summary.json'}")
 

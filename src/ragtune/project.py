@@ -1,11 +1,11 @@
 """An open ragtune project: its settings, its models (loaded on first use) and its index.
 
 This is the one place that wires the layers together; the CLI and notebooks both go through it.
+An evaluation run over a project lives in `ragtune.evaluate.session`.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property
@@ -19,7 +19,7 @@ from ragtune.index import ChunkIndex, SyncReport
 from ragtune.models import Embedder, Generator, load_embedder, load_generator
 from ragtune.retrieve import Hit, parse_filter, retrieve
 from ragtune.tune.errors import TuneError
-from ragtune.tune.runs import RunInfo, file_hash, find_run, list_runs, new_run_id, read_run, write_run
+from ragtune.tune.runs import RunInfo, file_hash, find_run, new_run_id, read_run, write_run
 from ragtune.variants import VARIANTS, Variant, custom_variants, get_variant
 
 if TYPE_CHECKING:
@@ -253,7 +253,7 @@ class Project:
 
         return export_merged(self.base_model_path(), find_run(self.settings.runs_dir, kind, run).adapter_dir, out_dir)
 
-    # -- evaluation ---------------------------------------------------------------------------------
+    # -- evaluation (runs: ragtune.evaluate.session) -------------------------------------------------
 
     def available_variants(self) -> list[str]:
         """The variants this project can run now: retrieval needs an index, adapters a finished run."""
@@ -270,165 +270,10 @@ class Project:
             out.append(name)
         return out
 
-    def evaluate(self, questions: str | Path, variants: Sequence[str] | None = None, *, run: str | None = None,
-                 freshness: str | Path | None = None, forgetting: bool = False,
-                 progress: Callable[[str, int, int], None] | None = None) -> tuple[Path, list[dict]]:
-        """Every question through every variant into `runs/<id>/results.jsonl`; an existing `run` resumes.
-
-        `freshness`: first sync the index to these (changed) documents, timed, keeping the adapters as they
-        are (see `ragtune.evaluate.freshness`). `forgetting`: also ask the shipped general-knowledge probe of
-        the base model and every closed-book fine-tuned variant. `progress(stage, done, total)`.
-        """
-        from ragtune.evaluate.freshness import FORGETTING_DIR, general_knowledge_path
-        from ragtune.evaluate.runner import run_eval, write_manifest
-        from ragtune.questions import load_questions
-
-        qs = load_questions(questions)
-        variants = list(variants or self.available_variants())
-        vs = {v: self.variant(v) for v in variants}
-        adapters = {v: self.adapter_for(v) for v in variants}  # fails early when a run is missing
-        run_dir = self.settings.runs_dir / (run or new_run_id("eval", self.settings.runs_dir))
-        if freshness is not None:
-            self._apply_update(Path(freshness), run_dir, progress)
-        retrieval = {v: vs[v].retrieval for v in variants}
-        if any(retrieval.values()) and not self.index.stats().chunks:
-            raise ProjectError("the index is empty: run `ragtune ingest PATH` before evaluating rag variants.")
-        write_manifest(run_dir, self._manifest(Path(questions), variants, adapters, freshness))
-
-        def ask(question: str, variant: str) -> Answer:
-            return self.ask(question, variant, run=_run_id(adapters[variant]))
-
-        score = self._scorer(vs, adapters)
-        top_k = self.settings.retrieval.top_k
-        stage = (lambda d, n: progress("Evaluating", d, n)) if progress else None
-        results = run_eval(ask, qs, variants, run_dir, top_k=top_k, retrieval=retrieval, score=score, progress=stage)
-        if forgetting:
-            probe = ["base"] + [v for v in variants if vs[v].adapter is not None and not vs[v].retrieval]
-            stage = (lambda d, n: progress("Forgetting probe", d, n)) if progress else None
-            run_eval(ask, load_questions(general_knowledge_path()), probe, run_dir / FORGETTING_DIR, top_k=top_k,
-                     retrieval={v: False for v in probe}, score=score, progress=stage)
-        return run_dir, results
-
-    def _scorer(self, vs: dict[str, Variant], adapters: dict[str, Path | None]):
-        """Measurements beyond the generated text: multiple choice by log-likelihood, and the LLM judge."""
-        from ragtune.evaluate.judge import judge_answer
-        from ragtune.evaluate.metrics import choice_metrics
-
-        judge = self.judge()
-
-        def score(q, variant: str, answer: Answer) -> dict:
-            out: dict = {"metrics": {}}
-            retrieval = vs.get(variant, self.variant(variant)).retrieval
-            if q.options:
-                scores = self.choose(q.question, q.options, variant, answer.passages,
-                                     run=_run_id(adapters.get(variant)))
-                out["options"] = [{"text": o, "logprob": lp, "tokens": n} for o, (lp, n) in zip(q.options, scores)] \
-                    if scores else None
-                out["metrics"] |= choice_metrics(scores or [], q.options, q.answers)
-            if judge is not None:
-                verdict = judge_answer(judge, q.question, q.answers, answer.text,
-                                       [h.text for h in answer.passages] if retrieval else None)
-                out["metrics"] |= verdict.pop("metrics")
-                out |= verdict
-            return out
-
-        return score
-
-    def _apply_update(self, new_docs: Path, run_dir: Path, progress) -> dict:
-        """Sync the index to the changed documents once per run, timed; a resumed run reuses the record."""
-        from ragtune.evaluate.freshness import read_update, write_update
-
-        update = read_update(run_dir)
-        if update and update.get("status") == "done":
-            if self.index.version != update["version_after"]:
-                raise ProjectError(f"the index changed since run {run_dir.name} synced it to {update['new_documents']};"
-                                   " start a new run instead of resuming.")
-            return update
-        before = update["version_before"] if update else self.index.version
-        write_update(run_dir, {"status": "syncing", "new_documents": str(new_docs.resolve()), "version_before": before})
-        stage = (lambda d, n: progress("Syncing the update", d, n)) if progress else None
-        t0 = time.perf_counter()
-        report = self.ingest(new_docs, progress=stage)
-        sync = report.sync
-        update = {"status": "done", "new_documents": str(new_docs.resolve()), "version_before": before,
-                  "version_after": self.index.version, "sync_s": round(time.perf_counter() - t0, 3),
-                  "load_s": round(report.load_s, 3), "added": list(sync.added), "changed": list(sync.changed),
-                  "removed": list(sync.removed), "chunks_embedded": sync.chunks_embedded,
-                  "skipped_files": [f.path for f in report.load.skipped],
-                  "interrupted_before": update is not None}  # a crash mid-sync: this time covers only the rest
-        write_update(run_dir, update)
-        return update
-
-    def summarize(self, run_dir: Path) -> dict:
-        """summary.json for an eval run: metrics with CIs and paired tests, cost, freshness, forgetting probe."""
-        from ragtune.evaluate.cost import cost_summary, load_training_cost
-        from ragtune.evaluate.freshness import FORGETTING_DIR, freshness_summary, read_update
-        from ragtune.evaluate.runner import read_results
-        from ragtune.evaluate.summary import summarize, write_summary
-
-        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-        results = read_results(run_dir)
-        variants = [v for v in manifest["variants"] if any(r["variant"] == v for r in results)]
-        e = self.settings.eval
-        summary = summarize(results, variants, seed=e.seed, resamples=e.bootstrap_resamples)
-        summary["k"] = self.settings.retrieval.top_k
-        defined = manifest.get("retrieval") or {}  # what the run did, even if ragtune.toml changed since
-        retrieval = {v: defined[v] if v in defined else self.variant(v).retrieval for v in variants}
-        training = {}
-        for v, a in manifest.get("adapters", {}).items():
-            run_path = Path(a["path"]).parent
-            record = read_run(run_path).record if (run_path / "run.json").is_file() else {}
-            train = (record.get("data") or {}).get("train")
-            synth_report = Path(train).parent / "synth_report.json" if train else None
-            try:
-                training[v] = load_training_cost(run_path, synth_report, self.settings.cost)
-            except ValueError:
-                training[v] = None
-        update = read_update(run_dir)
-        summary["cost"] = cost_summary(summary, self.settings.cost, adapters=training, retrieval=retrieval,
-                                       sync_s=update.get("sync_s") if update else None)
-        if update:
-            summary["freshness"] = freshness_summary(
-                results, variants, update, {v: t.seconds if t else None for v, t in training.items()}, retrieval,
-                seed=e.seed, resamples=e.bootstrap_resamples)
-        probe = read_results(run_dir / FORGETTING_DIR)
-        if probe:
-            names = list(dict.fromkeys(r["variant"] for r in probe))
-            forgot = summarize(probe, names, seed=e.seed, resamples=e.bootstrap_resamples)
-            summary["forgetting"] = {
-                "questions": len({r["question_id"] for r in probe}),
-                "variants": {v: {m: s["metrics"].get(m) for m in ("contains", "mc_correct", "mc_correct_norm")}
-                             for v, s in forgot["variants"].items()},
-                "comparisons": [c for c in forgot["comparisons"] if c["metric"] == "contains"]}
-        return json.loads(write_summary(run_dir, summary).read_text(encoding="utf-8"))
-
-    def _manifest(self, questions: Path, variants: list[str], adapters: dict[str, Path | None],
-                  freshness: str | Path | None) -> dict:
-        from ragtune.tune.card import model_hash, package_versions
-
-        local = not self.settings.models.generator.startswith("openai:")
-        retrieval = {v: self.variant(v).retrieval for v in variants}
-        return {"kind": "eval", "variants": variants, "questions": str(questions.resolve()),
-                "questions_hash": file_hash(questions),
-                "corpus_version": self.index.version if any(retrieval.values()) else None,
-                "variant_definitions": {v: asdict(self.variant(v)) for v in variants}, "retrieval": retrieval,
-                "freshness": str(Path(freshness).resolve()) if freshness else None,
-                "settings": self.settings.model_dump(mode="json"), "packages": package_versions(),
-                "generator": {"spec": self.settings.models.generator,
-                              "hash": model_hash(self.base_model_path()) if local else None},
-                "embedder": self.settings.models.embedder,
-                "adapters": {v: {"path": str(a), "hash": file_hash(a / "adapter_model.safetensors")}
-                             for v, a in adapters.items() if a is not None},
-                "seed": self.settings.eval.seed, "temperature": self.settings.generation.temperature}
-
     def _path(self, value: str | Path) -> Path:
         """A path from the project file, relative to the project directory."""
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.settings.root / path
-
-
-def _run_id(adapter: Path | None) -> str | None:
-    return adapter.parent.name if adapter is not None else None
 
 
 def _asdict(cfg: TuneConfig) -> dict:

@@ -11,19 +11,12 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
-from typer.testing import CliRunner
 
-from ragtune.cli import app
+from cli_helpers import run
+from ragtune.evaluate.session import evaluate, summarize_run
 from ragtune.project import Project
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "docs"
-runner = CliRunner()
-
-
-def run(*args: str):
-    result = runner.invoke(app, list(args))
-    result.text = " ".join(result.output.split())
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +157,7 @@ def test_eval_every_variant_then_resume_an_interrupted_run(project, tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        Project(project).evaluate(questions, ["base", "rag"], run="eval-b", progress=interrupt)
+        evaluate(Project(project), questions, ["base", "rag"], run="eval-b", progress=interrupt)
     partial = (project / "runs" / "eval-b" / "results.jsonl").read_text().splitlines()
     assert len(partial) == 4
     resumed = run("eval", "-q", str(questions), "--variants", "base,rag", "--run", "eval-b", "-p", str(project))
@@ -223,10 +216,10 @@ def test_a_judge_that_cannot_answer_leaves_its_metrics_unmeasured(project, tiny_
         qs = _questions(tmp_path / "q.jsonl", [{"id": "w", "question": "How long is the warranty?",
                                                  "answers": ["3 years"], "sources": ["policies/warranty.md"]}])
         proj = Project(project)
-        run_dir, results = proj.evaluate(qs, ["base", "rag"], run="eval-judge")
+        run_dir, results = evaluate(proj, qs, ["base", "rag"], run="eval-judge")
         for r in results:
             assert "error" in r["judge"] and r["metrics"]["judge_correct"] is None
-        summary = proj.summarize(run_dir)
+        summary = summarize_run(proj, run_dir)
         assert summary["variants"]["rag"]["metrics"]["judge_correct"] == {"value": None, "low": None, "high": None,
                                                                           "n": 0}
     finally:
@@ -237,7 +230,7 @@ def test_multiple_choice_is_scored_by_log_likelihood(project, tmp_path):
     qs = _questions(tmp_path / "mc.jsonl", [
         {"id": "mc", "question": "How long is the standard warranty?", "answers": ["3 years"],
          "options": ["1 year", "3 years", "10 years"], "sources": ["policies/warranty.md"]}])
-    run_dir, results = Project(project).evaluate(qs, ["base", "ft"], run="eval-mc")
+    run_dir, results = evaluate(Project(project), qs, ["base", "ft"], run="eval-mc")
     for r in results:
         assert [o["text"] for o in r["options"]] == ["1 year", "3 years", "10 years"]
         best = max(range(3), key=lambda i: r["options"][i]["logprob"])

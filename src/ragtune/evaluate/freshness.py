@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from ragtune.evaluate.stats import bootstrap_ci
+from ragtune.evaluate.summary import metric_ci
 
 UPDATE = "freshness.json"  # what the update did: sync report, seconds, corpus versions
 FORGETTING_DIR = "forgetting"
@@ -49,14 +49,11 @@ def freshness_summary(results: Sequence[dict], variants: Sequence[str], update: 
     """Per variant: correct on changed / unchanged questions, stale rate, seconds to absorb the update."""
     sync_s = update.get("sync_s")
     out: dict = {"update": update, "variants": {}}
+    ci = partial(metric_ci, seed=seed, resamples=resamples)
     for v in variants:
         rows = [r for r in results if r["variant"] == v and r["gold"]]
         changed = [r for r in rows if r.get("old_answers")]
         unchanged = [r for r in rows if not r.get("old_answers")]
-
-        def ci(rs: list[dict], metric: str) -> dict:
-            return asdict(bootstrap_ci([r["metrics"].get(metric) for r in rs], seed=seed, resamples=resamples))
-
         if retrieval.get(v):
             absorb, how = sync_s, "index sync"
         elif retrain_s.get(v) is not None:

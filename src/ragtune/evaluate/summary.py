@@ -27,13 +27,12 @@ def summarize(results: Sequence[dict], variants: Sequence[str], *, seed: int = 0
         names = sorted({m for r in rs for m in r["metrics"]})
         summary["variants"][v] = {
             "n": len(rs),
-            "metrics": {m: asdict(bootstrap_ci([r["metrics"].get(m) for r in rs], seed=seed, resamples=resamples))
-                        for m in names},
+            "metrics": {m: metric_ci(rs, m, seed=seed, resamples=resamples) for m in names},
             "latency_s": {t: _spread([r["timings"].get(t, 0.0) for r in rs]) for t in TIMINGS},
             "tokens": {k: _mean([r["tokens"][k] for r in rs]) for k in ("prompt", "completion")},
             # Correct answers per question tag (e.g. static / updated / paraphrase / multi-doc).
-            "by_tag": {t: asdict(bootstrap_ci([r["metrics"].get("contains") for r in rs if t in r.get("tags", ())],
-                                              seed=seed, resamples=resamples))
+            "by_tag": {t: metric_ci([r for r in rs if t in r.get("tags", ())], "contains", seed=seed,
+                                    resamples=resamples)
                        for t in sorted({t for r in rs for t in r.get("tags", ())})},
         }
     # Pair by question id: only questions every compared variant answered.
@@ -45,6 +44,11 @@ def summarize(results: Sequence[dict], variants: Sequence[str], *, seed: int = 0
                           (a, b), seed=seed, resamples=resamples)
             summary["comparisons"].append({"metric": metric, **asdict(cmp)})
     return _finite(summary)
+
+
+def metric_ci(records: Sequence[dict], metric: str, *, seed: int = 0, resamples: int = 2000) -> dict:
+    """`{value, low, high, n}` of one metric over result records (unmeasured values left out)."""
+    return asdict(bootstrap_ci([r["metrics"].get(metric) for r in records], seed=seed, resamples=resamples))
 
 
 def write_summary(run_dir: Path, summary: dict) -> Path:
