@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-ingest bench-train bench-eval clean
+.PHONY: install demo test bench bench-ingest bench-train bench-eval bench-generation clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,10 +23,20 @@ install: $(STAMP)
 demo: install
 	$(BIN)/ragtune demo
 
-test: install
+test: install chromium
 	$(BIN)/python -m pytest -q
 
-bench: bench-ingest bench-train bench-eval
+# Headless Chromium renders the HTML report in tests/report (skipped, with a message, without it).
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	{ if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else SUDO=none; fi; \
+	  if [ "$$SUDO" = none ] || ! command -v apt-get >/dev/null; then \
+	    echo "note: cannot install chromium here (needs apt-get and root or sudo); the report's browser test will be skipped. Install chromium and chromium-driver yourself to run it."; \
+	  else $$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver || \
+	    echo "note: installing chromium failed; the report's browser test will be skipped."; fi; }
+
+bench: bench-ingest bench-train bench-eval bench-generation
 
 bench-ingest: install
 	$(BIN)/python bench/ingest_query.py
@@ -36,6 +46,9 @@ bench-train: install
 
 bench-eval: install
 	$(BIN)/python bench/eval_overhead.py
+
+bench-generation: install
+	$(BIN)/python bench/generation.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

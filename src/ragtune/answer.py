@@ -137,14 +137,35 @@ def answer_question(
     system: str = "",
 ) -> Answer:
     """Retrieve (unless closed-book), prompt, generate, and resolve citations."""
-    hits: list[Hit] | None = None
-    retrieval_s = 0.0
-    if retrieve is not None:
+    return answer_questions([question], generator, retrieve, max_new_tokens=max_new_tokens,
+                            temperature=temperature, system=system)[0]
+
+
+def answer_questions(
+    questions: Sequence[str],
+    generator: Generator,
+    retrieve: Callable[[str], list[Hit]] | None = None,
+    *,
+    max_new_tokens: int = 256,
+    temperature: float = 0.0,
+    system: str = "",
+) -> list[Answer]:
+    """`answer_question` for several questions, generated as one batch where the generator can batch."""
+    found: list[tuple[list[Hit] | None, float]] = []
+    for question in questions:
         t0 = time.perf_counter()
-        hits = retrieve(question)
-        retrieval_s = time.perf_counter() - t0
-    messages = build_messages(question, hits, system)
-    completion = generator.generate(messages, max_new_tokens=max_new_tokens, temperature=temperature)
+        hits = retrieve(question) if retrieve is not None else None
+        found.append((hits, time.perf_counter() - t0 if retrieve is not None else 0.0))
+    prompts = [build_messages(q, hits, system) for q, (hits, _) in zip(questions, found)]
+    if len(prompts) > 1 and hasattr(generator, "generate_batch"):
+        completions = generator.generate_batch(prompts, max_new_tokens=max_new_tokens, temperature=temperature)
+    else:
+        completions = [generator.generate(m, max_new_tokens=max_new_tokens, temperature=temperature)
+                       for m in prompts]
+    return [_answer(q, hits, s, c) for q, (hits, s), c in zip(questions, found, completions)]
+
+
+def _answer(question: str, hits: list[Hit] | None, retrieval_s: float, completion: Completion) -> Answer:
     citations, invalid = parse_citations(completion.text, hits or [])
     if hits and not citations:
         citations = attribute_citations(completion.text, hits)

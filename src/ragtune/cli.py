@@ -200,32 +200,7 @@ def status(project: Path = ProjectOpt) -> None:
     console.print(table)
 
 
-@app.command()
-def demo(
-    docs: Path = typer.Option(Path("examples/docs"), help="Documents to ingest."),
-    project: Path = typer.Option(Path("demo-project"), "--project", "-p", help="Where to create the demo project."),
-) -> None:
-    """Ingest the bundled example documents and answer a few questions with base and rag."""
-    if not docs.exists():
-        _fail(f"{docs} not found: run `ragtune demo` from the repository root, or pass --docs")
-    if not (project / "ragtune.toml").exists():
-        write_default_config(project)
-    proj = _open(project)
-    _ingest(proj, docs)
-    for q in DEMO_QUESTIONS:
-        for variant in ("base", "rag"):
-            console.rule(f"[bold]{variant}[/]: {q}")
-            _ask(proj, q, variant, None, None, [], False)
-
-
-DEMO_QUESTIONS = (
-    "How long is the warranty on a Brightwell kettle registered in the app?",
-    "What does error E7 mean on the Aurora kettle?",
-    "Who has been the chief executive officer of Brightwell since 2023?",
-)
-
-
-from ragtune import cli_eval, cli_training  # noqa: E402,F401 - register synth, tune, export and eval on `app`
+from ragtune import cli_demo, cli_eval, cli_recommend, cli_report, cli_training  # noqa: E402,F401 - register demo, synth, tune, export, eval, recommend and report on `app`
 
 if __name__ == "__main__":
     app()

@@ -84,6 +84,10 @@ class EvalSettings(_Section):
     judge: str = ""  # "" = no LLM judge; "openai:<model>" (at [models] api_base), a local model folder, or "smollm2"
     bootstrap_resamples: int = Field(2000, ge=100)
     seed: int = 0
+    # Answers generated together per variant (throughput; 1 = one at a time). The first `latency_sample`
+    # questions of each variant are always answered alone: the latency a single user sees comes from them.
+    batch_size: int = Field(8, ge=1)
+    latency_sample: int = Field(5, ge=0)
 
 
 class CostSettings(_Section):
@@ -100,6 +104,16 @@ class CostSettings(_Section):
     training_usd_per_mtok: float = Field(0.0, ge=0)  # API fine-tuning (e.g. gpt-4o-mini, 2024-07: 3.00)
     queries_per_day: float = Field(1000, ge=0)  # your volume, for the monthly figure
     updates_per_month: float = Field(4, ge=0)  # how often the documents change (a re-sync, or a retrain)
+
+
+class ConstraintSettings(_Section):
+    """Requirements for `ragtune recommend` (docs/decision.md); volume and update rate live in [cost]."""
+
+    latency_ms: float | None = Field(None, gt=0)  # p50 per answer must stay under this (None: no target)
+    citations_required: bool = False  # answers must cite passages: closed-book variants are excluded
+    sensitive_data: bool = False  # facts must be deletable / access-controlled: fine-tuned variants are excluded
+    budget_usd_per_month: float | None = Field(None, gt=0)  # None: no budget
+    gpu_available: bool = False  # a GPU for (re)training; without one, retraining is timed on this CPU
 
 
 ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -167,6 +181,7 @@ class Settings(_Section):
     tune: TuneConfig = TuneConfig()
     eval: EvalSettings = EvalSettings()
     cost: CostSettings = CostSettings()
+    constraints: ConstraintSettings = ConstraintSettings()
     variants: dict[str, VariantSettings] = {}
 
     @property
@@ -256,6 +271,8 @@ seed = 0
 judge = ""                 # LLM judge: "" = off, "openai:<model>" (at api_base above), or a local model folder
 bootstrap_resamples = 2000
 seed = 0
+batch_size = 8             # answers generated together per variant (faster); 1 = one at a time
+latency_sample = 5         # first questions per variant answered alone: the single-user latency figures
 
 [cost]                     # prices for the cost figures (sources: docs/metrics.md)
 hardware_usd_per_hour = 0.0893   # AWS c7i.large (2 vCPU) on-demand, us-east-1, 2024; a g5.xlarge GPU: 1.006
@@ -265,6 +282,13 @@ output_usd_per_mtok = 0.0  # $ per million completion tokens (gpt-4o-mini, 2024-
 training_usd_per_mtok = 0.0  # API fine-tuning: $ per million training tokens (gpt-4o-mini, 2024-07: 3.00)
 queries_per_day = 1000
 updates_per_month = 4      # how often your documents change
+
+[constraints]              # `ragtune recommend`: your requirements (docs/decision.md); flags override them
+# latency_ms = 800         # p50 per answer must stay under this (unset: no target)
+citations_required = false # answers must cite passages: closed-book variants are excluded
+sensitive_data = false     # facts must be deletable / access-controlled: fine-tuned variants are excluded
+# budget_usd_per_month = 50  # monthly cost at [cost] queries_per_day and updates_per_month (unset: no budget)
+gpu_available = false      # a GPU for (re)training
 
 # Your own variants, compared alongside base, rag, ft, ft+rag and raft:
 # [variants.rag-bm25-k3]

@@ -145,3 +145,31 @@ def test_option_logprobs_equal_the_full_forward_pass(tiny):
         assert n == len(cont)
         assert logprob == pytest.approx(float(expected), abs=1e-3)
     assert scored[1][0] < scored[0][0]  # more tokens, lower likelihood under a random model
+
+
+def test_batched_generation_equals_one_at_a_time(tiny_llama_dir):
+    """Left padding must not change greedy answers (fp32, so only padding could make them differ)."""
+    gen = TransformersGenerator(tiny_llama_dir, device="cpu", dtype="float32")
+    prompts = [[{"role": "user", "content": text}] for text in
+               ("Hi.", "Say something about the number seven, please, at some length.", "What is ten?")]
+    alone = [gen.generate(p, max_new_tokens=6) for p in prompts]
+    batch = gen.generate_batch(prompts, max_new_tokens=6)
+    assert [c.text for c in batch] == [c.text for c in alone]
+    assert [c.prompt_tokens for c in batch] == [c.prompt_tokens for c in alone]  # padding is not counted
+    assert [c.completion_tokens for c in batch] == [c.completion_tokens for c in alone]
+    assert {c.batch_size for c in batch} == {3} and {c.batch_size for c in alone} == {1}
+    assert batch[0].total_s == batch[1].total_s > 0  # each answer carries its share of the batch time
+
+
+def test_cpu_bf16_choice_follows_the_cpu_flags(monkeypatch):
+    from ragtune.models.device import cpu_has_fast_bf16, default_dtype
+
+    for forced, expected in (("1", torch.bfloat16), ("0", torch.float32)):
+        cpu_has_fast_bf16.cache_clear()
+        monkeypatch.setenv("RAGTUNE_CPU_BF16", forced)
+        assert default_dtype("cpu") == expected
+    cpu_has_fast_bf16.cache_clear()
+    monkeypatch.delenv("RAGTUNE_CPU_BF16")
+    flags = open("/proc/cpuinfo").read() if sys.platform == "linux" else ""
+    assert cpu_has_fast_bf16() == ("avx512_bf16" in flags or "amx_bf16" in flags)
+    cpu_has_fast_bf16.cache_clear()

@@ -40,7 +40,7 @@ def result_record(q: Question, variant: str, answer: Answer, top_k: int, retriev
         "cited_doc_ids": answer.cited_doc_ids,
         "citation_sources": [x.source for x in answer.citations],
         "invalid_citations": list(answer.invalid_citations),
-        "timings": {k: round(v, 6) for k, v in answer.timings.items()},
+        "timings": {k: round(v, 6) for k, v in answer.timings.items()} | {"batch_size": c.batch_size},
         "tokens": {"prompt": c.prompt_tokens, "completion": c.completion_tokens},
         "model": c.model,
     }
@@ -78,36 +78,46 @@ def read_results(run_dir: Path) -> list[dict]:
     return records
 
 
-def run_eval(ask: Callable[[str, str], Answer], questions: Sequence[Question], variants: Sequence[str],
+def run_eval(ask: Callable[[list[str], str], list[Answer]], questions: Sequence[Question], variants: Sequence[str],
              run_dir: Path, *, top_k: int, retrieval: Mapping[str, bool], score: Score | None = None,
-             progress: Progress | None = None) -> list[dict]:
-    """Ask every question of every variant not already in `run_dir`; question-major, so a partial run stays paired.
+             progress: Progress | None = None, batch_size: int = 1, latency_sample: int = 0) -> list[dict]:
+    """Ask every question of every variant not already in `run_dir`, in blocks of `batch_size` questions.
 
-    `retrieval[v]` says whether variant v retrieves (its retrieval and citation metrics are measured);
-    `score` adds measurements beyond the generated answer (multiple choice, an LLM judge).
+    Block-major (each block goes through every variant before the next), so a partial run stays paired.
+    The first `latency_sample` questions go alone (blocks of one): their timings are single-query latency.
+    `ask(questions, variant)` answers a block; `retrieval[v]` says whether variant v retrieves (its
+    retrieval and citation metrics are measured); `score` adds measurements beyond the generated answer.
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     done = {(r["question_id"], r["variant"]) for r in read_results(run_dir)}
     total = len(questions) * len(variants)
     count = sum((q.id, v) in done for q in questions for v in variants)
     with (run_dir / RESULTS).open("a", encoding="utf-8") as f:
-        for q in questions:
+        for block in question_blocks(questions, batch_size, latency_sample):
             for variant in variants:
-                if (q.id, variant) in done:
+                todo = [q for q in block if (q.id, variant) not in done]
+                if not todo:
                     continue
-                answer = ask(q.question, variant)
-                record = result_record(q, variant, answer, top_k, retrieval[variant])
-                if score is not None:
-                    extra = score(q, variant, answer)
-                    record["metrics"] |= extra.pop("metrics", {})
-                    record |= extra
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-                count += 1
-                if progress:
-                    progress(count, total)
+                for q, answer in zip(todo, ask([q.question for q in todo], variant)):
+                    record = result_record(q, variant, answer, top_k, retrieval[variant])
+                    if score is not None:
+                        extra = score(q, variant, answer)
+                        record["metrics"] |= extra.pop("metrics", {})
+                        record |= extra
+                    f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    f.flush()
+                    os.fsync(f.fileno())
+                    count += 1
+                    if progress:
+                        progress(count, total)
     return read_results(run_dir)
+
+
+def question_blocks(questions: Sequence[Question], batch_size: int, latency_sample: int) -> list[list[Question]]:
+    """The first `latency_sample` questions one by one, then blocks of `batch_size`."""
+    head = [[q] for q in questions[:latency_sample]]
+    rest = questions[latency_sample:]
+    return head + [list(rest[i: i + batch_size]) for i in range(0, len(rest), max(batch_size, 1))]
 
 
 def write_manifest(run_dir: Path, manifest: dict) -> None:

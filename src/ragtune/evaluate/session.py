@@ -50,18 +50,21 @@ def evaluate(proj: Project, questions: str | Path, variants: Sequence[str] | Non
         raise ProjectError("the index is empty: run `ragtune ingest PATH` before evaluating rag variants.")
     write_manifest(run_dir, _manifest(proj, Path(questions), variants, adapters, freshness))
 
-    def ask(question: str, variant: str) -> Answer:
-        return proj.ask(question, variant, run=_run_id(adapters.get(variant)))  # the probe adds base
+    def ask(block: list[str], variant: str) -> list[Answer]:
+        return proj.ask_many(block, variant, run=_run_id(adapters.get(variant)))  # the probe adds base
 
     score = _scorer(proj, adapters)
     top_k = proj.settings.retrieval.top_k
     stage = (lambda d, n: progress("Evaluating", d, n)) if progress else None
-    results = run_eval(ask, qs, variants, run_dir, top_k=top_k, retrieval=retrieval, score=score, progress=stage)
+    e = proj.settings.eval
+    batching = {"batch_size": e.batch_size, "latency_sample": e.latency_sample}
+    results = run_eval(ask, qs, variants, run_dir, top_k=top_k, retrieval=retrieval, score=score, progress=stage,
+                       **batching)
     if forgetting:
         probe = ["base"] + [v for v in variants if vs[v].adapter is not None and not vs[v].retrieval]
         stage = (lambda d, n: progress("Forgetting probe", d, n)) if progress else None
         run_eval(ask, load_questions(general_knowledge_path()), probe, run_dir / FORGETTING_DIR, top_k=top_k,
-                 retrieval={v: False for v in probe}, score=score, progress=stage)
+                 retrieval={v: False for v in probe}, score=score, progress=stage, batch_size=e.batch_size)
     return run_dir, results
 
 

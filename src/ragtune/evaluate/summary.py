@@ -28,7 +28,7 @@ def summarize(results: Sequence[dict], variants: Sequence[str], *, seed: int = 0
         summary["variants"][v] = {
             "n": len(rs),
             "metrics": {m: metric_ci(rs, m, seed=seed, resamples=resamples) for m in names},
-            "latency_s": {t: _spread([r["timings"].get(t, 0.0) for r in rs]) for t in TIMINGS},
+            **_latency(rs),
             "tokens": {k: _mean([r["tokens"][k] for r in rs]) for k in ("prompt", "completion")},
             # Correct answers per question tag (e.g. static / updated / paraphrase / multi-doc).
             "by_tag": {t: metric_ci([r for r in rs if t in r.get("tags", ())], "contains", seed=seed,
@@ -44,6 +44,15 @@ def summarize(results: Sequence[dict], variants: Sequence[str], *, seed: int = 0
                           (a, b), seed=seed, resamples=resamples)
             summary["comparisons"].append({"metric": metric, **asdict(cmp)})
     return _finite(summary)
+
+
+def _latency(records: Sequence[dict]) -> dict:
+    """Latency from the answers generated alone (a batch's share of time is throughput, not latency);
+    `seconds_per_answer` is the mean machine time per answer over all of them, batched or not."""
+    alone = [r for r in records if r["timings"].get("batch_size", 1) == 1] or list(records)
+    return {"latency_s": {t: _spread([r["timings"].get(t, 0.0) for r in alone]) for t in TIMINGS},
+            "latency_n": len(alone), "latency_batched": any(r["timings"].get("batch_size", 1) > 1 for r in alone),
+            "seconds_per_answer": _mean([r["timings"].get("total_s", 0.0) for r in records])}
 
 
 def metric_ci(records: Sequence[dict], metric: str, *, seed: int = 0, resamples: int = 2000) -> dict:

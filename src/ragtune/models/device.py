@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import warnings
 from typing import Iterator
@@ -33,8 +34,28 @@ def resolve_device(device: str = "auto") -> str:
 
 
 def default_dtype(device: str) -> torch.dtype:
-    """bf16 where the hardware does it fast (CUDA), fp32 elsewhere (CPU bf16 matmuls are slow)."""
-    return torch.bfloat16 if device.startswith("cuda") else torch.float32
+    """bf16 where the hardware does it fast (CUDA, and CPUs with bf16 instructions), fp32 elsewhere.
+
+    Measured on a 2-core Zen 4 (avx512_bf16): SmolLM2-135M prefill 490 tok/s in bf16 vs 230 in fp32.
+    CPUs without bf16 instructions emulate it and run slower than fp32, so they keep fp32.
+    """
+    if device.startswith("cuda") or (device == "cpu" and cpu_has_fast_bf16()):
+        return torch.bfloat16
+    return torch.float32
+
+
+@functools.cache
+def cpu_has_fast_bf16() -> bool:
+    """Whether the CPU has native bf16 matrix instructions (x86 avx512_bf16 or AMX); RAGTUNE_CPU_BF16=0/1 overrides."""
+    forced = os.environ.get("RAGTUNE_CPU_BF16")
+    if forced in ("0", "1"):
+        return forced == "1"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line for line in f if line.startswith("flags")), "")
+    except OSError:  # not Linux: stay with fp32
+        return False
+    return bool({"avx512_bf16", "amx_bf16"} & set(flags.split()))
 
 
 def parse_dtype(dtype: str | torch.dtype | None, device: str) -> torch.dtype:

@@ -114,8 +114,25 @@ class TransformersGenerator:
         self, messages: Sequence[Message], *, max_new_tokens: int = 256, temperature: float = 0.0
     ) -> Completion:
         """Greedy unless temperature > 0 (then sampled, reproducibly from `seed`); stops at EOS or the chat end."""
+        return self.generate_batch([messages], max_new_tokens=max_new_tokens, temperature=temperature)[0]
+
+    def generate_batch(
+        self, conversations: Sequence[Sequence[Message]], *, max_new_tokens: int = 256, temperature: float = 0.0
+    ) -> list[Completion]:
+        """Several prompts in one left-padded batch: on 2 CPU cores 8 short answers take about the time of 2.
+
+        Each `Completion` carries `batch_size` and its share (1/n) of the batch's prefill and wall time;
+        greedy answers can differ from unbatched ones in the last bits of the logits (padding changes the
+        matmul shapes), as in any batched server.
+        """
         start = time.perf_counter()
-        input_ids = self.prompt_ids(messages).to(self.device)
+        prompts = [self.prompt_ids(m)[0] for m in conversations]
+        width = max(len(p) for p in prompts)
+        input_ids = torch.full((len(prompts), width), self.pad_token_id, dtype=torch.long)
+        attention = torch.zeros((len(prompts), width), dtype=torch.long)
+        for row, p in enumerate(prompts):  # left padding: every prompt ends where generation starts
+            input_ids[row, width - len(p):] = p
+            attention[row, width - len(p):] = 1
         clock = _FirstTokenClock(sync=self.device.startswith("cuda"))
         if temperature > 0:  # plain temperature sampling: no top-k/top-p from the model's generation config
             sampling = {"do_sample": True, "temperature": temperature, "top_k": 0, "top_p": 1.0}
@@ -125,28 +142,22 @@ class TransformersGenerator:
         with torch.inference_mode(), torch.random.fork_rng(devices=cuda_rng), self._adapter_context():
             torch.manual_seed(self.seed)
             output = self.model.generate(
-                input_ids=input_ids,
-                attention_mask=torch.ones_like(input_ids),
-                max_new_tokens=max_new_tokens,
-                eos_token_id=self.eos_token_ids,
-                pad_token_id=self.pad_token_id,
-                logits_processor=LogitsProcessorList([clock]),
-                **sampling,
+                input_ids=input_ids.to(self.device), attention_mask=attention.to(self.device),
+                max_new_tokens=max_new_tokens, eos_token_id=self.eos_token_ids, pad_token_id=self.pad_token_id,
+                logits_processor=LogitsProcessorList([clock]), **sampling,
             )
-        new_ids = output[0, input_ids.shape[1]:].tolist()
         end = time.perf_counter()
-        new_ids = _cut_at_stop(new_ids, self.eos_token_ids)
-        shown = new_ids[:-1] if new_ids and new_ids[-1] in self.eos_token_ids else new_ids
-        text = self.tokenizer.decode(shown, skip_special_tokens=True).strip()
-        return Completion(
-            text=text,
-            prompt_tokens=int(input_ids.shape[1]),
-            completion_tokens=len(new_ids),
-            prefill_s=(clock.first_at - start) if clock.first_at is not None else 0.0,
-            total_s=end - start,
-            model=self.name,
-        )
-
+        n = len(prompts)
+        prefill = (clock.first_at - start) / n if clock.first_at is not None else 0.0
+        completions = []
+        for row, p in enumerate(prompts):
+            new_ids = _cut_at_stop(output[row, width:].tolist(), self.eos_token_ids)
+            shown = new_ids[:-1] if new_ids and new_ids[-1] in self.eos_token_ids else new_ids
+            completions.append(Completion(
+                text=self.tokenizer.decode(shown, skip_special_tokens=True).strip(), prompt_tokens=len(p),
+                completion_tokens=len(new_ids), prefill_s=prefill, total_s=(end - start) / n, model=self.name,
+                batch_size=n))
+        return completions
 
     def option_logprobs(self, messages: Sequence[Message], options: Sequence[str]) -> list[tuple[float, int]]:
         """Log-likelihood of each option as the assistant's whole reply: (sum of token log-probs, tokens).

@@ -36,6 +36,7 @@ class Completion:
     prefill_s: float  # time to the first generated token (0.0 where the backend cannot tell)
     total_s: float
     model: str
+    batch_size: int = 1  # answers generated together; then the timings are this answer's share of the batch
 
 
 @runtime_checkable

@@ -88,7 +88,8 @@ def train_lora(model_path: str | Path, train_data: ChatData, val_data: ChatData 
         state = _restore(found[-1], model, optimizer, scheduler)
     elif not resume and ckpt_root.exists():
         shutil.rmtree(ckpt_root)  # a fresh run must never resume from a stale checkpoint by accident
-    autocast = torch.autocast("cuda", dtype=dtype) if device.startswith("cuda") and dtype != torch.float32 else None
+    # fp32 master weights; matmuls in bf16 where the device does them fast (CUDA, CPUs with bf16 instructions)
+    autocast = torch.autocast(device.split(":")[0], dtype=dtype) if dtype != torch.float32 and device != "mps" else None
 
     model.train()
     while state.step < total_steps and not state.stopped_early:
@@ -154,7 +155,7 @@ def _seed_everything(seed: int) -> None:
 
 
 def _load_lora_model(model_path: Path, cfg: TuneConfig, device: str):
-    """The base model in fp32 (autocast gives bf16 on GPU) wrapped with freshly initialised LoRA layers."""
+    """The base model in fp32 (autocast gives bf16 where fast) wrapped with freshly initialised LoRA layers."""
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

@@ -1,0 +1,90 @@
+"""`ragtune demo`: the whole comparison on the bundled knowledge base (registered on `cli.app`)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from ragtune.cli import _fail, app, console, err
+
+
+@app.command()
+def demo(
+    kb: Path = typer.Option(Path("examples/kb"), help="Knowledge base: v1/, v2/, questions.jsonl, questions_v2.jsonl."),
+    project: Optional[Path] = typer.Option(None, "--project", "-p",
+                                           help="Demo project folder (default: demo-project, or demo-fast)."),
+    fast: bool = typer.Option(False, "--fast", help="A smaller run (about 5 minutes on 2 cores) for a first look."),
+) -> None:
+    """Ingest v1, fine-tune, evaluate base/rag/ft/ft+rag/raft, update to v2, measure freshness, report, recommend.
+
+    Finished stages are skipped when you run it again (the project's runs/demo/stages.json records them).
+    """
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from ragtune.config import ConfigError
+    from ragtune.demo import FAST, FULL, DemoError, run_demo
+
+    from ragtune.cli_training import _user_errors
+
+    project = project or Path("demo-fast" if fast else "demo-project")
+    plan = FAST if fast else FULL
+    console.print(f"[bold]ragtune demo[/] ({plan.name}): {kb} -> {project}")
+    start = time.perf_counter()
+    with Progress(TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        def on_stage(stage: str, entry: dict | None) -> None:
+            if entry is None:
+                bar.console.print(f"[bold]>[/] {stage} ...")
+            else:
+                bar.console.print(f"[green]done[/] {stage}: {entry['seconds']:.0f} s  [dim]{_brief(entry['result'])}[/]")
+
+        try:
+            result = run_demo(kb, project, plan, progress=progress, on_stage=on_stage)
+        except KeyboardInterrupt:
+            _fail("interrupted; run the same command again to continue where it stopped", code=130)
+        except (DemoError, ConfigError, *_user_errors()) as e:
+            _fail(str(e))
+    _print_outcome(result, time.perf_counter() - start)
+
+
+def _brief(result: dict) -> str:
+    shown = {k: v for k, v in result.items() if k not in ("files",)}
+    return escape(json.dumps(shown, default=str))[:110]
+
+
+def _print_outcome(result, wall_s: float) -> None:
+    from ragtune.cli_eval import print_summary
+
+    before = json.loads((result.before / "summary.json").read_text(encoding="utf-8"))
+    after = json.loads((result.after / "summary.json").read_text(encoding="utf-8"))
+    console.rule("[bold]Before the update (v1 questions)")
+    print_summary({**before, "cost": None}, before.get("k", 5))
+    console.rule("[bold]After the update (v2 documents, adapters unchanged)")
+    from ragtune.cli_eval import print_freshness
+
+    if after.get("freshness"):
+        print_freshness(after["freshness"])
+    console.rule("[bold]Recommendation")
+    rec = result.recommendation
+    console.print(f"[bold]{escape(rec.get('headline', ''))}[/]")
+    for reason in rec.get("reasons", []):
+        console.print(f"  - {escape(reason)}")
+    stages = ", ".join(f"{s} {t:.0f} s" for s, t in result.seconds.items())
+    console.print(f"\nStage times (recorded): {stages}")
+    console.print(f"This invocation: {wall_s:.0f} s. Report: [bold]{result.report}[/]")
+    console.print(f"Explore: ragtune ask \"...\" --variant rag -p {result.project}; "
+                  f"ragtune recommend {result.before.name} --after {result.after.name} -p {result.project} --help")

@@ -1,0 +1,200 @@
+"""`recommend`: measured results + the user's constraints -> which variant to deploy, and why.
+
+A pure function over summary.json and results.jsonl records (docs/decision.md numbers the rules; every
+reason cites one). Order: hard constraints exclude (rules 1-7), accuracy picks a clear winner (rules 8-9),
+otherwise cost at the user's volume decides among the variants accuracy cannot separate (rule 10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Mapping, Sequence
+
+from ragtune.config import CostSettings
+from ragtune.decide.accuracy import WIN_SHARE, accuracy_on, contenders, pair_with, paired_correct, win_shares
+from ragtune.decide.constraints import Constraints, describe_updates
+from ragtune.decide.cost_fallback import cheapest
+from ragtune.decide.errors import DecisionError
+from ragtune.decide.evidence import VariantEvidence, gather_evidence
+from ragtune.decide.feasibility import FREQUENT_UPDATES, Verdict, judge, no_gpu_note
+from ragtune.decide.wording import pct, usd
+from ragtune.evaluate.cost import monthly_usd
+from ragtune.evaluate.stats import compare
+
+RULES_DOC = "docs/decision.md"
+
+
+def recommend(summary: dict, results: list[dict], constraints: Constraints, *, after_summary: dict | None = None,
+              after_results: list[dict] | None = None, resamples: int = 2000, seed: int = 0,
+              manifest: dict | None = None, prices: CostSettings | None = None) -> dict:
+    """The recommendation as a JSON-serialisable dict (winner, decided_by, headline, reasons, candidates).
+
+    `after_*`: a run made with `ragtune eval --freshness` after the documents changed; `manifest`: the run's
+    manifest.json (says which variants retrieve and which are fine-tuned); `prices`: recompute costs at these.
+    """
+    c = constraints
+    freshness = _freshness(summary, after_summary)
+    evidence = gather_evidence(summary, results, manifest=manifest, freshness=freshness, prices=prices)
+    fresh_best = _fresh_best(evidence)
+    verdicts = {v: judge(ev, c, fresh_best) for v, ev in evidence.items()}
+    use_after = bool(after_results) and c.updates_per_month >= FREQUENT_UPDATES
+    scored = after_results if use_after else results
+    verdicts |= _missing_from(scored, verdicts) if use_after else {}
+    feasible = [v for v, vd in verdicts.items() if vd.feasible]
+    paired = paired_correct(scored, feasible)
+    shares = win_shares(paired, resamples=resamples, seed=seed) if len(feasible) > 1 else \
+        {v: 1.0 for v in feasible if paired.questions}
+    compared = paired.questions or _all_questions(scored)
+    accuracy = {v: accuracy_on(scored, v, compared, resamples=resamples, seed=seed) for v in evidence}
+    reasons = [r for vd in verdicts.values() for _, r in vd.excluded]
+    reasons += [n for v in feasible for n in verdicts[v].notes]
+    reasons += [n for n in (no_gpu_note([evidence[v] for v in feasible], c),) if n]
+    reasons += _which_run(c, use_after, freshness, after_results, len(compared)) if feasible else []
+    reasons += _repriced(summary, prices)
+    winner, decided_by, chosen = _decide(feasible, shares, accuracy, evidence, c, resamples)
+    reasons += chosen
+    reasons += _versus_reference(winner, evidence, scored, paired.questions, accuracy)
+    return {
+        "winner": winner, "decided_by": decided_by,
+        "headline": _headline(winner, decided_by, feasible, shares, accuracy, evidence, verdicts, c, resamples),
+        "reasons": reasons,
+        "candidates": [_candidate(evidence[v], verdicts[v], accuracy[v], shares.get(v), c) for v in evidence],
+        "constraints": asdict(c) | {"updates": describe_updates(c.updates_per_month)},
+        "accuracy_on": "after-update run" if use_after else "run", "questions": len(compared),
+        "resamples": resamples, "seed": seed, "win_share_needed": WIN_SHARE,
+        "contenders": contenders(shares) if shares else feasible, "rules_doc": RULES_DOC,
+    }
+
+
+def _freshness(summary: dict, after_summary: dict | None) -> dict | None:
+    if after_summary is None:
+        return summary.get("freshness")
+    if not after_summary.get("freshness"):
+        raise DecisionError("the after-update run has no freshness figures: make it with "
+                            "`ragtune eval -q QUESTIONS --freshness NEW_DOCS` after the documents change.")
+    return after_summary["freshness"]
+
+
+def _fresh_best(evidence: Mapping[str, VariantEvidence]) -> VariantEvidence | None:
+    """The retrieval variant that answered the most changed facts after the update: rule 4's yardstick."""
+    fresh = [ev for ev in evidence.values() if ev.retrieval and ev.freshness and ev.freshness.get("n_changed")]
+    return max(fresh, key=lambda ev: ev.freshness["correct_changed"]["value"] or 0.0, default=None)
+
+
+def _missing_from(scored: Sequence[dict], verdicts: Mapping[str, Verdict]) -> dict[str, Verdict]:
+    asked = {r["variant"] for r in scored}
+    return {v: Verdict(vd.excluded + (("9 not in after-run", f"(rule 9) {v} was not asked in the after-update "
+                                       "run, so its accuracy on the current documents is unknown."),), vd.notes)
+            for v, vd in verdicts.items() if vd.feasible and v not in asked}
+
+
+def _repriced(summary: dict, prices: CostSettings | None) -> list[str]:
+    """Say so when costs were recomputed at prices other than those the run recorded."""
+    recorded = (summary.get("cost") or {}).get("prices")
+    if prices is None or not recorded:
+        return []
+    volume = ("queries_per_day", "updates_per_month")  # the constraints, not prices
+    changed = [k for k, x in prices.model_dump().items() if k not in volume and recorded.get(k) != x]
+    if not changed:
+        return []
+    listed = ", ".join(f"{k} {recorded.get(k)} -> {getattr(prices, k)}" for k in changed)
+    return [f"(rule 3) costs are recomputed at the [cost] prices of ragtune.toml, not the run's: {listed}."]
+
+
+def _all_questions(results: Sequence[dict]) -> list[str]:
+    return sorted({r["question_id"] for r in results})
+
+
+def _which_run(c: Constraints, use_after: bool, freshness: dict | None, after_results, n: int) -> list[str]:
+    if use_after:
+        return [f"(rule 9) your documents change {describe_updates(c.updates_per_month)}, so accuracy is measured "
+                f"on the after-update run ({n} questions about the current documents, adapters as trained before "
+                "the change)."]
+    if after_results:
+        return [f"(rule 9) updates are rarer than monthly ({describe_updates(c.updates_per_month)}), so accuracy is "
+                f"measured on the main run ({n} questions, adapters trained on the same documents); the "
+                "after-update run informs rule 4 only."]
+    if c.updates_per_month > 0 and freshness:
+        return [f"(rule 9) this run was itself measured after an update: accuracy ({n} questions) is on the "
+                "current documents, adapters as trained before the change."]
+    if c.updates_per_month > 0:
+        return [f"(rule 9) your documents change {describe_updates(c.updates_per_month)}, but no after-update run "
+                f"was given: accuracy ({n} questions) is measured before any change; run `ragtune eval "
+                "--freshness NEW_DOCS` and pass it with --after."]
+    return []
+
+
+def _decide(feasible: list[str], shares: dict[str, float], accuracy: dict, evidence: Mapping[str, VariantEvidence],
+            c: Constraints, resamples: int) -> tuple[str | None, str, list[str]]:
+    if not feasible:
+        return None, "none feasible", []
+    if len(feasible) == 1:
+        return feasible[0], "only feasible", []
+    if not shares:
+        winner, how, reasons = cheapest(feasible, evidence, c)
+        return winner, how, ["(rule 8) no question was answered by every feasible variant, so accuracy cannot "
+                             f"compare them ({', '.join(feasible)})."] + reasons
+    best = max(shares, key=lambda v: shares[v])
+    listed = "; ".join(f"{v} {pct(accuracy[v])} (best in {100 * shares[v]:.0f} %)"
+                       for v in sorted(shares, key=lambda v: -shares[v]))
+    if shares[best] >= WIN_SHARE:
+        return best, "accuracy", [f"(rule 8) {best} has the highest accuracy in {100 * shares[best]:.0f} % of "
+                                  f"{resamples} bootstrap resamples of the questions (>= {100 * WIN_SHARE:.0f} % "
+                                  f"needed): {listed}."]
+    tied = contenders(shares)
+    winner, how, reasons = cheapest(tied, evidence, c)
+    return winner, how, [f"(rule 8) the measurements cannot tell {', '.join(tied)} apart on accuracy: no variant "
+                         f"is best in {100 * WIN_SHARE:.0f} % of {resamples} resamples ({listed}); together they "
+                         f"are in {100 * sum(shares[v] for v in tied):.0f} %."] + reasons
+
+
+def _versus_reference(winner: str | None, evidence: Mapping[str, VariantEvidence], scored: Sequence[dict],
+                      questions: Sequence[str], accuracy: dict) -> list[str]:
+    """How much the documents add: the winner against the model without them, on the same questions."""
+    ref = "base" if "base" in evidence else next((v for v, ev in evidence.items() if ev.reference), None)
+    if winner is None or ref is None or not questions:
+        return []
+    a, b = pair_with(scored, winner, ref, questions)
+    cmp = compare(a, b, (winner, ref))
+    if cmp.n == 0:
+        return []
+    verdict = (f"{winner} is measurably better ({cmp.test}, p = {cmp.p_value:.2g})" if cmp.better == winner else
+               f"the difference is not significant ({cmp.test}, p = {cmp.p_value:.2g}): on these questions your "
+               "documents add nothing measurable yet")
+    return [f"(rule 7) {ref}, without your documents, answers {pct(accuracy[ref])} of the same {cmp.n} questions, "
+            f"{winner} {pct(accuracy[winner])}: {verdict}."]
+
+
+def _headline(winner, decided_by, feasible, shares, accuracy, evidence, verdicts, c: Constraints,
+              resamples: int) -> str:
+    if winner is None:
+        why = "; ".join(f"{v}: rule {', '.join(label for label, _ in vd.excluded)}" for v, vd in verdicts.items()
+                        if not evidence[v].reference)
+        return f"No variant meets all your constraints ({why}). Relax one of them; the reasons give the numbers."
+    acc = f"{pct(accuracy[winner])} correct"
+    if decided_by == "only feasible":
+        return f"Use {winner}: the only variant that meets your constraints ({acc})."
+    if decided_by == "accuracy":
+        return (f"Use {winner}: the most accurate variant that meets your constraints ({acc}, best in "
+                f"{100 * shares[winner]:.0f} % of {resamples} resamples).")
+    tied = contenders(shares) if shares else feasible
+    if decided_by == "latency":
+        return f"Use {winner}: {', '.join(tied)} cannot be told apart on accuracy, and {winner} answers fastest."
+    month = monthly_usd(evidence[winner].cost, c.queries_per_day, c.updates_per_month)
+    return (f"Use {winner}: {', '.join(tied)} cannot be told apart on accuracy, and {winner} is the cheapest of them "
+            f"at your volume ({usd(month)}/month, {acc}).")
+
+
+def _candidate(ev: VariantEvidence, vd: Verdict, acc: dict, share: float | None, c: Constraints) -> dict:
+    f = ev.freshness or {}
+    return {
+        "variant": ev.name, "role": "reference" if ev.reference else "candidate", "feasible": vd.feasible,
+        "excluded_by": [label for label, _ in vd.excluded], "excluded_because": [r for _, r in vd.excluded],
+        "notes": list(vd.notes), "retrieval": ev.retrieval, "adapter": ev.adapter, "accuracy": acc,
+        "win_share": share,
+        "monthly_usd": monthly_usd(ev.cost, c.queries_per_day, c.updates_per_month) if ev.cost else None,
+        "per_1k_queries_usd": 1000 * ev.cost.per_query_usd if ev.cost else None,
+        "update_usd": ev.cost.update_usd if ev.cost else None, "p50_s": ev.p50_s, "retrain_s": ev.retrain_s,
+        "answers": ev.answers, "cited_answers": ev.cited_answers, "citation_precision": ev.citation_precision,
+        "changed_facts": f.get("correct_changed"), "stale": f.get("stale"), "absorb_s": f.get("absorb_s"),
+    }

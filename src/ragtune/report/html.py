@@ -1,0 +1,93 @@
+"""`write_report`: one self-contained HTML file for an eval run (inline CSS, SVG charts and script; no URL),
+so it opens offline, from an e-mail attachment or a CI artifact."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from ragtune.report.charts import colors_for
+from ragtune.report.data import RunData, load_run
+from ragtune.report.elements import Section, Table, row
+from ragtune.report.freshness import freshness_section
+from ragtune.report.headline import headline_section
+from ragtune.report.operations import cost_section, latency_section
+from ragtune.report.quality import accuracy_section, behaviour_section, forgetting_section, retrieval_section
+from ragtune.report.questions import all_tags, question_rows
+
+REPORT = "report.html"
+
+
+def write_report(run_dir: Path, out: Path | None = None, *, after: Path | None = None,
+                 recommendation: dict | None = None) -> Path:
+    """Write the report of `run_dir` (default `run_dir/report.html`); `after`: a freshness run after a document
+    update, compared with `run_dir` on the changed facts; `recommendation`: `ragtune.decide.recommend`'s result."""
+    run = load_run(Path(run_dir))
+    later = load_run(Path(after)) if after is not None else None
+    path = Path(out) if out is not None else run.path / REPORT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temp.write_text(render_report(run, later, recommendation), encoding="utf-8")
+    os.replace(temp, path)
+    return path
+
+
+def render_report(run: RunData, after: RunData | None = None, recommendation: dict | None = None) -> str:
+    colors = colors_for(list(dict.fromkeys(run.variants + (after.variants if after else []))))
+    sections = [headline_section(run, recommendation, after), accuracy_section(run, colors),
+                latency_section(run, colors), cost_section(run, colors), freshness_section(run, after, colors),
+                retrieval_section(run, colors), behaviour_section(run, colors), forgetting_section(run, after)]
+    rows = question_rows(run)
+    tail = [manifest_section(run, after)]
+    template = _environment().get_template("report.html.j2")
+    return template.render(run=run, after=after, sections=sections, tail=tail, questions=rows, tags=all_tags(rows),
+                           variants=run.variants)
+
+
+def manifest_section(run: RunData, after: RunData | None) -> Section:
+    title = "Run manifest"
+    if not run.manifest:
+        return Section("manifest", title, missing=f"run {run.run_id} has no manifest.json (it was not written by "
+                       "`ragtune eval`), so its settings and versions are unknown.")
+    m = run.manifest
+    facts = [("run", run.run_id), ("created", m.get("created")), ("variants", ", ".join(m.get("variants", []))),
+             ("questions", f"{m.get('questions')} (hash {m.get('questions_hash')})"),
+             ("corpus version", m.get("corpus_version")), ("generator", _named(m.get("generator"), "spec")),
+             ("embedder", m.get("embedder")), ("seed", m.get("seed")), ("temperature", m.get("temperature"))]
+    facts += [(f"adapter of {v}", f"{a.get('path')} (hash {a.get('hash')})") for v, a in m.get("adapters", {}).items()]
+    facts += [("packages", ", ".join(f"{k} {v}" for k, v in (m.get("packages") or {}).items()))]
+    retrieval = (m.get("settings") or {}).get("retrieval")
+    if retrieval:
+        facts.append(("retrieval settings", ", ".join(f"{k} = {v}" for k, v in retrieval.items())))
+    table = Table("table-manifest", ("setting", "value"), tuple(row(k, "–" if v is None else str(v))
+                                                                  for k, v in facts))
+    details = [(f"manifest.json of {run.run_id}", json.dumps(m, indent=2, ensure_ascii=False))]
+    if after is not None and after.manifest:
+        details.append((f"manifest.json of {after.run_id} (after the update)",
+                        json.dumps(after.manifest, indent=2, ensure_ascii=False)))
+    return Section("manifest", title, paragraphs=("What this run measured, so it can be reproduced: settings, "
+                   "package versions, model and adapter hashes, the corpus (LanceDB table) version.",),
+                   tables=(table,), details=tuple(details))
+
+
+def _named(value: object, key: str) -> object:
+    if isinstance(value, dict):
+        return f"{value.get(key)} (hash {value.get('hash')})"
+    return value
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("ragtune.report", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["code"] = inline_code
+    return env
+
+
+def inline_code(text: str) -> Markup:
+    """Escape, then show `backticked` spans as code (commands and field names in the report's prose)."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))

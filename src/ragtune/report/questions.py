@@ -1,0 +1,61 @@
+"""The per-question drill-down: each question with its gold answer and every variant's answer, citations
+and verdict, plus whether the variants disagree (the filter's "only where variants disagree")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ragtune.report.data import CORRECT, RunData
+
+
+@dataclass(frozen=True)
+class VariantAnswer:
+    text: str
+    cited: tuple[str, ...]
+    verdict: str  # "ok", "bad" or "na" (not scored)
+    label: str
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    id: str
+    question: str
+    gold: tuple[str, ...]
+    tags: tuple[str, ...]
+    answers: tuple[VariantAnswer | None, ...]  # one per variant, None where the variant did not answer
+
+    @property
+    def disagree(self) -> bool:
+        """True when the scored variants do not all get the same verdict."""
+        return len({a.verdict for a in self.answers if a is not None and a.verdict != "na"}) > 1
+
+
+def question_rows(run: RunData) -> list[QuestionRow]:
+    """Questions in the order the run asked them; answers in the order of `run.variants`."""
+    by_question: dict[str, dict[str, dict]] = {}
+    for r in run.results:
+        by_question.setdefault(r["question_id"], {})[r["variant"]] = r
+    rows = []
+    for qid, answers in by_question.items():
+        first = next(iter(answers.values()))
+        rows.append(QuestionRow(qid, first.get("question", ""), tuple(first.get("gold") or ()),
+                                tuple(first.get("tags") or ()),
+                                tuple(_answer(answers[v]) if v in answers else None for v in run.variants)))
+    return rows
+
+
+def _answer(record: dict) -> VariantAnswer:
+    metrics = record.get("metrics", {})
+    correct = metrics.get(CORRECT)
+    if correct is not None:
+        verdict, label = ("ok", "correct") if correct else ("bad", "wrong")
+    elif not record.get("gold") and metrics.get("abstained_correctly") is not None:
+        verdict, label = (("ok", "declined, rightly") if metrics["abstained_correctly"]
+                          else ("bad", "answered; should decline"))
+    else:
+        verdict, label = "na", "not scored"
+    return VariantAnswer(record.get("answer", ""), tuple(record.get("cited_doc_ids") or ()), verdict, label)
+
+
+def all_tags(rows: list[QuestionRow]) -> list[str]:
+    return sorted({t for r in rows for t in r.tags})
