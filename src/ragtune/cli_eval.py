@@ -142,8 +142,6 @@ def _ci(e: dict | None) -> str:
 
 
 def _usd(x: float | None) -> str:
-    if x is None:
-        return "-"
-    if x == 0:
-        return "$0"
-    return f"${x:,.2f}" if x >= 1 else f"${x:.4f}" if x >= 1e-4 else f"${x:.2e}"
+    from ragtune.evaluate.cost import format_usd
+
+    return format_usd(x)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from ragtune.evaluate.cost import format_usd
+
 
 def pct(e: dict | None) -> str:
     """An estimate `{value, low, high}` as "47 % [21-73]"; "not measured" without a value."""
@@ -15,11 +17,7 @@ def pct(e: dict | None) -> str:
 
 
 def usd(x: float | None) -> str:
-    if x is None:
-        return "not measured"
-    if x == 0:
-        return "$0"
-    return f"${x:,.2f}" if x >= 1 else f"${x:.4f}" if x >= 1e-4 else f"${x:.2e}"
+    return format_usd(x, missing="not measured")
 
 
 def qpd(x: float) -> str:

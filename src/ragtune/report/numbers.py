@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ragtune.evaluate.cost import format_usd
+
 DASH = "–"
 
 
@@ -31,11 +33,7 @@ def seconds(x: float | None) -> str:
 
 
 def usd(x: float | None) -> str:
-    if x is None:
-        return DASH
-    if x == 0:
-        return "$0"
-    return f"${x:,.2f}" if x >= 1 else f"${x:.4f}" if x >= 1e-4 else f"${x:.2e}"
+    return format_usd(x, missing=DASH)
 
 
 def qpd(x: float | None) -> str:
