@@ -44,10 +44,11 @@ class DemoPlan:
 
 
 # Measured on 2 cores: an answer costs 0.45 s closed-book and 1.6-2.4 s with 3 passages (batched, bf16),
-# so about 7 s per question for the five variants. The full plan asks 57 of the 122 v1 questions (at most
-# 8 per tag, plus every fact the update changes) and all 45 v2 questions; ft gets about one epoch. With
-# 10 per tag (65 questions) a fresh clone took 19.5 of the 20 minutes: too little margin.
-FULL = DemoPlan("full", 8, None, 100, 30)
+# so 7-9 s per question for the five variants, and this VM's speed varied by 20 % between runs. The full
+# plan asks 42 of the 122 v1 questions (at most 4 per tag, plus all 26 facts the update changes or
+# removes) and all 45 v2 questions; ft gets 80 steps (0.8 epoch). With 10 per tag and 100 steps a fresh
+# clone took 19.6 of the 20 minutes, with 8 per tag 20.3 on a slow hour: too little margin.
+FULL = DemoPlan("full", 4, None, 80, 30)
 FAST = DemoPlan("fast", 1, 2, 8, 4, latency_sample=1)
 
 # Settings of the demo project, written into its ragtune.toml with the reasons. Every other key keeps
