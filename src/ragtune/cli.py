@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ragtune.config import ConfigError, write_default_config
@@ -29,6 +30,22 @@ ProjectOpt = typer.Option(Path("."), "--project", "-p", help="Project directory 
 def _fail(message: str, code: int = 1) -> None:
     err.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def stage_progress(label: Callable[[str], str] = str) -> Iterator[tuple[Progress, Callable[[str, int, int], None]]]:
+    """One progress bar per named stage on stderr; yields the bars and the `progress(stage, done, total)`
+    callback that `synth`, `eval` and `demo` pass down."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(label(stage), total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        yield bar, progress
 
 
 def _open(project: Path):

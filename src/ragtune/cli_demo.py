@@ -9,9 +9,8 @@ from typing import Optional
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from ragtune.cli import _fail, app, console, err
+from ragtune.cli import _fail, app, console, stage_progress
 
 
 @app.command()
@@ -27,24 +26,16 @@ def demo(
     """
     import os
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network at run time
+    from ragtune.cli_training import _user_errors
     from ragtune.config import ConfigError
     from ragtune.demo import FAST, FULL, DemoError, run_demo
-
-    from ragtune.cli_training import _user_errors
 
     project = project or Path("demo-fast" if fast else "demo-project")
     plan = FAST if fast else FULL
     console.print(f"[bold]ragtune demo[/] ({plan.name}): {kb} -> {project}")
     start = time.perf_counter()
-    with Progress(TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=err, transient=True) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total or None)
-            bar.update(tasks[stage], completed=done, total=total or None)
+    with stage_progress() as (bar, progress):
 
         def on_stage(stage: str, entry: dict | None) -> None:
             if entry is None:
@@ -67,15 +58,13 @@ def _brief(result: dict) -> str:
 
 
 def _print_outcome(result, wall_s: float) -> None:
-    from ragtune.cli_eval import print_summary
+    from ragtune.cli_eval import print_freshness, print_summary
 
     before = json.loads((result.before / "summary.json").read_text(encoding="utf-8"))
     after = json.loads((result.after / "summary.json").read_text(encoding="utf-8"))
     console.rule("[bold]Before the update (v1 questions)")
     print_summary({**before, "cost": None}, before.get("k", 5))
     console.rule("[bold]After the update (v2 documents, adapters unchanged)")
-    from ragtune.cli_eval import print_freshness
-
     if after.get("freshness"):
         print_freshness(after["freshness"])
     console.rule("[bold]Recommendation")

@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from ragtune.cli import ProjectOpt, _fail, _open, app, console, err
+from ragtune.cli import ProjectOpt, _fail, _open, app, console, stage_progress
 
 # (metric, column, with CI): the CI only where it matters most, so the table fits 80 columns.
 SHOWN = (("contains", "correct", True), ("hallucinated", "halluc.", True),
@@ -40,15 +39,7 @@ def evaluate(
 
     proj = _open(project)
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=err, transient=True) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with stage_progress() as (_, progress):
         try:
             run_dir, _ = run_evaluation(proj, questions, names, run=run, freshness=freshness, forgetting=forgetting,
                                        progress=progress)

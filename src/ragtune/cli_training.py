@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ragtune.cli import ProjectOpt, _fail, _open, app, console, err
+from ragtune.cli import ProjectOpt, _fail, _open, app, console, err, stage_progress
 
 def _user_errors() -> tuple[type[Exception], ...]:
     """Exceptions whose message tells the user what to do (printed, exit 1) rather than a traceback."""
@@ -33,15 +33,7 @@ def synth(
     proj = _open(project)
     if teacher is not None:
         proj.settings.synth = proj.settings.synth.model_copy(update={"teacher": teacher})
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=err, transient=True) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(f"{stage} (teacher)", total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with stage_progress(lambda stage: f"{stage} (teacher)") as (_, progress):
         try:
             with err.status("Loading models..."):
                 _ = proj.index
