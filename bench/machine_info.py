@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import os
 import platform
 from pathlib import Path
@@ -19,6 +20,7 @@ def machine(*modules: str) -> dict:
     info = {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "ram_gib": round(mem_kb / 2**20, 1),
             "python": platform.python_version(), "torch": torch.__version__, "torch_threads": torch.get_num_threads()}
     for name in modules:
-        info[name] = importlib.import_module(name).__version__
+        version = getattr(importlib.import_module(name), "__version__", None)
+        info[name] = version or importlib.metadata.version(name.replace(".", "-").replace("_", "-"))
     info["platform"] = platform.platform()
     return info

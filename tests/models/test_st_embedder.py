@@ -1,4 +1,5 @@
 import numpy as np
+import torch
 import pytest
 
 from ragtune.models import Embedder, ModelError
@@ -46,3 +47,25 @@ def test_max_tokens_excludes_special_tokens(minilm):
 def test_not_a_model_folder(tmp_path):
     with pytest.raises(ModelError, match="minilm"):
         SentenceTransformerEmbedder(tmp_path)
+
+
+def test_bf16_vectors_match_fp32(minilm):
+    """bf16 (the default where the CPU has bf16 instructions) must keep the fp32 geometry."""
+    texts = ["How long is the warranty?", "Refunds are paid within 14 days.", LONG, "x"]
+    fp32 = SentenceTransformerEmbedder(minilm_path(), device="cpu", dtype="float32")
+    bf16 = SentenceTransformerEmbedder(minilm_path(), device="cpu", dtype="bfloat16")
+    assert fp32.dtype == torch.float32 and bf16.dtype == torch.bfloat16
+    a, b = fp32.embed(texts), bf16.embed(texts)
+    assert b.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    assert np.min(np.sum(a * b, axis=1)) > 0.999
+
+
+def test_default_dtype_follows_the_cpu(minilm, monkeypatch):
+    from ragtune.models.device import cpu_has_fast_bf16
+
+    for forced, dtype in (("0", torch.float32), ("1", torch.bfloat16)):
+        cpu_has_fast_bf16.cache_clear()
+        monkeypatch.setenv("RAGTUNE_CPU_BF16", forced)
+        assert SentenceTransformerEmbedder(minilm_path(), device="cpu").dtype == dtype
+    cpu_has_fast_bf16.cache_clear()

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
+import torch
 
-from ragtune.models.device import configure_cpu_threads, quiet_transformers, resolve_device
+from ragtune.models.device import configure_cpu_threads, parse_dtype, quiet_transformers, resolve_device
 from ragtune.models.errors import ModelError
 
 Progress = Callable[[int, int], None]  # (texts done, texts total)
@@ -15,9 +16,16 @@ BLOCKS_PER_PROGRESS = 16  # report progress every 16 batches; encode sorts by le
 
 
 class SentenceTransformerEmbedder:
-    """A loaded sentence-transformers model: L2-normalised float32 vectors and exact token counts."""
+    """A loaded sentence-transformers model: L2-normalised float32 vectors and exact token counts.
 
-    def __init__(self, path: str | Path, device: str = "auto", batch_size: int = 64, name: str | None = None):
+    The model runs in bf16 where the hardware does bf16 fast (CUDA, CPUs with avx512_bf16 or AMX) and in
+    fp32 elsewhere (`RAGTUNE_CPU_BF16=0` or `dtype="float32"` forces fp32). Measured on a 2-core Zen 4:
+    MiniLM embeds 2.1x faster in bf16, and the vectors keep a cosine of >= 0.9999 with the fp32 ones
+    (docs/benchmarks.md, "Against LlamaIndex and LangChain", has the retrieval quality of both).
+    """
+
+    def __init__(self, path: str | Path, device: str = "auto", batch_size: int = 64, name: str | None = None,
+                 dtype: str | None = None):
         path = Path(path)
         if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
             raise ModelError(f"{path} is not a sentence-transformers model folder (no modules.json or config.json); "
@@ -29,6 +37,9 @@ class SentenceTransformerEmbedder:
             configure_cpu_threads()
         with quiet_transformers():
             self.model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
+        self.dtype = parse_dtype(dtype, self.device)
+        if self.dtype != torch.float32:
+            self.model.to(self.dtype)
         self.batch_size = batch_size
         self.name = name or path.name
         self.dim = int(self.model.get_embedding_dimension())
@@ -52,10 +63,10 @@ class SentenceTransformerEmbedder:
                 texts[start : start + block],
                 batch_size=self.batch_size,
                 convert_to_numpy=True,
-                normalize_embeddings=True,
+                normalize_embeddings=False,
                 show_progress_bar=show_progress,
             )
-            parts.append(np.asarray(vectors, dtype=np.float32))
+            parts.append(_unit_rows(np.asarray(vectors, dtype=np.float32)))
             if progress:
                 progress(min(start + block, len(texts)), len(texts))
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
@@ -71,6 +82,12 @@ class SentenceTransformerEmbedder:
         if self._fast is not None:
             return [len(e.ids) for e in self._fast.encode_batch(list(texts), add_special_tokens=False)]
         return [self.count_tokens(t) for t in texts]
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """L2-normalised rows, computed in float32 (normalising in bf16 leaves norms off by up to 0.5 %)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
 
 
 def _untruncated_fast_tokenizer(hf_tokenizer):
