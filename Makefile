@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-ingest bench-train bench-eval bench-generation bench-peers clean
+.PHONY: install demo test bench bench-ingest bench-train bench-eval bench-generation bench-dense bench-peers clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,7 +36,7 @@ chromium:
 	  else $$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver || \
 	    echo "note: installing chromium failed; the report's browser test will be skipped."; fi; }
 
-bench: bench-ingest bench-train bench-eval bench-generation
+bench: bench-ingest bench-train bench-eval bench-generation bench-dense
 
 bench-ingest: install
 	$(BIN)/python bench/ingest_query.py
@@ -49,6 +49,9 @@ bench-eval: install
 
 bench-generation: install
 	$(BIN)/python bench/generation.py
+
+bench-dense: install
+	$(BIN)/python bench/dense_threads.py
 
 # LlamaIndex and LangChain live in their own venv (extra `bench`), so `make test` never sees them.
 BENCH_VENV ?= .venv-bench

@@ -14,6 +14,7 @@ embedded and BM25-indexed text is the chunk text alone, as in the other tools):
   upsert example uses Redis; Chroma, llama-index-vector-stores-chroma, is the local store of the BM25 + Chroma
   docs), a persistent Chroma client under `store/chroma` (telemetry off), `pipeline.persist` of its docstore
   and cache under `store/pipeline`; update = `pipeline.load` and the same `run` on the new full set.
+  One patch, or the 10k corpus fails: Chroma's batch limit (llama_index#20142, see `_chroma`).
 Retrievers: "vector" = `as_retriever(similarity_top_k=k)` (pipeline: `VectorStoreIndex.from_vector_store`);
 "bm25" = `BM25Retriever.from_defaults` (bm25s) over the index's docstore nodes; for "pipeline" the pipeline's
 docstore holds whole documents, not chunks, so BM25 is built from the chunks Chroma holds now
@@ -83,11 +84,15 @@ def _documents(docs: list[Doc]) -> list[Any]:
 
 def _chroma(store: Path) -> Any:
     import chromadb
-    from llama_index.vector_stores.chroma import ChromaVectorStore
+    from llama_index.vector_stores.chroma import ChromaVectorStore, base
 
     client = chromadb.PersistentClient(
         path=str(store / "chroma"), settings=chromadb.config.Settings(anonymized_telemetry=False)
     )
+    # llama_index#20142: `ChromaVectorStore.add` splits at a hard-coded 41,665 rows, but Chroma's limit
+    # depends on its SQLite build (5,461 here), so a pipeline run over more chunks fails after embedding
+    # them all. The proposed fix: split at the client's own limit.
+    base.MAX_CHUNK_SIZE = min(base.MAX_CHUNK_SIZE, client.get_max_batch_size())
     return ChromaVectorStore(chroma_collection=client.get_or_create_collection(_COLLECTION))
 
 

@@ -19,12 +19,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # chromadb
 
 import argparse
+import contextlib
 import importlib
 import json
 import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peer_api import Models, read_docs, squash  # noqa: E402
@@ -108,15 +110,42 @@ def run_queries(peer, args, models: Models) -> dict:
     return {"ids": [q["id"] for q in questions], "retrievers": out}
 
 
+@contextlib.contextmanager
+def generate_timer() -> Iterator[list[float]]:
+    """Seconds of every transformers `generate` call inside the block. All three tools end in that same call
+    on the same weights, so an answer's time minus its generate time is the tool's own work (retrieval,
+    prompts, framework), comparable even where a tool's prompt makes the model write more."""
+    from transformers import GenerationMixin
+
+    spent: list[float] = []
+    original = GenerationMixin.generate
+
+    def generate(self, *a, **kw):
+        t = time.perf_counter()
+        try:
+            return original(self, *a, **kw)
+        finally:
+            spent.append(time.perf_counter() - t)
+
+    GenerationMixin.generate = generate
+    try:
+        yield spent
+    finally:
+        GenerationMixin.generate = original
+
+
 def run_answers(peer, args, models: Models) -> dict:
     questions = read_jsonl(args.questions)
-    answer = peer.answerer(args.setup, Path(args.store), models, args.k, args.max_new_tokens)
-    answer(questions[0]["question"])  # warm-up: first-call kernel selection
     replies = []
-    for q in questions:
-        reply, seconds = timed(answer, q["question"])
-        replies.append({"id": q["id"], "seconds": seconds, **asdict(reply),
-                        "passages": [p.doc_id for p in reply.passages]})
+    with generate_timer() as generate_s:
+        answer = peer.answerer(args.setup, Path(args.store), models, args.k, args.max_new_tokens)
+        answer(questions[0]["question"])  # warm-up: first-call kernel selection
+        for q in questions:
+            generate_s.clear()
+            reply, seconds = timed(answer, q["question"])
+            replies.append({"id": q["id"], "seconds": seconds, "generate_s": sum(generate_s),
+                            "generate_calls": len(generate_s), **asdict(reply),
+                            "passages": [p.doc_id for p in reply.passages]})
     return {"replies": replies, "peak_rss_mib": peak_rss_mib()}
 
 

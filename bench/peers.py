@@ -8,7 +8,7 @@ For each corpus and repeat, in a rotating tool order, every setup runs in fresh 
   version -> check (chunk count vs a clean build, and probes for deleted or stale chunks; first repeat).
 Figures are medians over repeats with min-max; ratios are taken within a repeat, then their median.
 
-Usage: python bench/peers.py [--docs 10000] [--repeats 3] [--big-repeats 2] [--answers 10] [--only kb|generated]
+Usage: python bench/peers.py [--docs 10000] [--repeats 3] [--big-repeats 2] [--answers 20] [--only kb|generated]
        [--tools ragtune,llamaindex,langchain] [--out docs/benchmarks/peers.json] [--markdown docs/benchmarks.md]
        python bench/peers.py --tables-only      (re-summarise the JSON's raw results into the tables)
 Needs the peers: `make bench-peers` installs them (pip extra `bench`) in .venv-bench.
@@ -128,7 +128,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--big-repeats", type=int, default=2, help="repeats on the generated corpus (~30 min each here)")
-    ap.add_argument("--answers", type=int, default=10, help="KB questions answered end to end (0: skip)")
+    ap.add_argument("--answers", type=int, default=20, help="KB questions answered end to end (0: skip)")
     ap.add_argument("--top-k", type=int, default=3, help="passages per answer, every tool")
     ap.add_argument("--max-new-tokens", type=int, default=64)
     ap.add_argument("--only", choices=["kb", "generated"])

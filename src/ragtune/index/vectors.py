@@ -1,11 +1,15 @@
 """An in-memory copy of the index (vectors and the columns a hit shows) for exact dense search.
 
-Lance's flat (index-free) vector search measured about 90-150 ms at 100k x 384 on 2 cores, numpy
-`matrix @ query` about 3.5 ms; so tables that fit the cache budget are searched in memory, and
-filters are evaluated on the cached columns too. The copy is keyed by table version: any write
-makes a new version, and the next search reloads. It also keeps Lance's row ids, so a full-text
-search can return ids only (about 2 ms at 100k chunks, vs 5 ms with the text of 50 rows) and take
-the hit columns from memory.
+Lance's flat (index-free) vector search measured about 90-150 ms at 100k x 384 on 2 cores, a
+matrix-vector product in memory about 3.5 ms; so tables that fit the cache budget are searched in
+memory, and filters are evaluated on the cached columns too. The copy is keyed by table version:
+any write makes a new version, and the next search reloads. It also keeps Lance's row ids, so a
+full-text search can return ids only (about 2 ms at 100k chunks, vs 5 ms with the text of 50 rows)
+and take the hit columns from memory.
+
+The product runs in torch, not numpy: numpy's OpenBLAS keeps a thread pool of its own that spins
+after each call, and alternating it with the query embedder's torch threads on the same cores doubled
+dense latency (10k chunks, 2 cores: p50 24 -> 11 ms, p95 120 -> 15 ms; docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import torch
 
 SNAPSHOT_COLUMNS = ["id", "doc_id", "title", "text", "metadata", "path", "heading", "page"]
 
@@ -67,7 +72,7 @@ def top_k(snapshot: VectorSnapshot, query: np.ndarray, k: int, mask: np.ndarray 
         return []
     q = np.asarray(query, dtype=np.float32).reshape(-1)
     norm = float(np.linalg.norm(q))
-    scores = snapshot.matrix @ (q / norm if norm else q)
+    scores = torch.mv(torch.from_numpy(snapshot.matrix), torch.from_numpy(q / norm if norm else q)).numpy()
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)
         k = min(k, int(mask.sum()))
