@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import os
+import sys
 import warnings
 from typing import Iterator
 
@@ -82,6 +84,30 @@ def configure_cpu_threads() -> None:
     usable = available_cpus()
     if torch.get_num_threads() > usable:
         torch.set_num_threads(usable)
+
+
+def release_freed_memory() -> None:
+    """Return heap memory that torch has freed to the OS (glibc's `malloc_trim`); a no-op without glibc.
+
+    Why: on CPU every batch of a new shape (embedding batches vary in token length) frees its activations
+    into glibc's heap, which raises its mmap threshold and keeps the freed pages, so the resident size grows
+    with the number of distinct shapes seen, not with the largest batch. Measured (MiniLM bf16, 61 batch
+    shapes of 64 texts, 2-core Xeon): peak RSS 3,694 MiB without, 1,138 MiB trimming after every batch, at
+    the same speed (38.2 s vs 38.0 s); a fixed `M_MMAP_THRESHOLD` held 960 MiB but ran 19 % slower.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # musl or another libc: nothing to trim
+        return None
 
 
 @contextlib.contextmanager

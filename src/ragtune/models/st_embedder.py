@@ -8,7 +8,13 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from ragtune.models.device import configure_cpu_threads, parse_dtype, quiet_transformers, resolve_device
+from ragtune.models.device import (
+    configure_cpu_threads,
+    parse_dtype,
+    quiet_transformers,
+    release_freed_memory,
+    resolve_device,
+)
 from ragtune.models.errors import ModelError
 
 Progress = Callable[[int, int], None]  # (texts done, texts total)
@@ -40,6 +46,8 @@ class SentenceTransformerEmbedder:
         self.dtype = parse_dtype(dtype, self.device)
         if self.dtype != torch.float32:
             self.model.to(self.dtype)
+        if self.device == "cpu":  # keep RSS bounded by the largest batch, not by how many shapes were seen
+            self.model.register_forward_hook(lambda *_: release_freed_memory())
         self.batch_size = batch_size
         self.name = name or path.name
         self.dim = int(self.model.get_embedding_dimension())
