@@ -9,7 +9,8 @@ and take the hit columns from memory.
 
 The product runs in torch, not numpy: numpy's OpenBLAS keeps a thread pool of its own that spins
 after each call, and alternating it with the query embedder's torch threads on the same cores doubled
-dense latency (10k chunks, 2 cores: p50 24 -> 11 ms, p95 120 -> 15 ms; docs/benchmarks.md).
+dense latency (query embedding + top-10 over 10k chunks, 2 cores: p50 27.8 -> 14.0 ms, p95 124 -> 17.4 ms;
+bench/dense_threads.py).
 """
 
 from __future__ import annotations
