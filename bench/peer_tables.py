@@ -166,20 +166,22 @@ def _is_default_peer(key: str) -> bool:
     return not key.startswith(BASELINE[0] + "/") and _name(key) == key
 
 
+def _faster_default_peer(table: dict) -> tuple[str, float] | None:
+    """The default peer setup with the smallest median time / ragtune's, and that ratio."""
+    peers = {k: t["vs_ragtune"]["median"] for k, t in table.items() if _is_default_peer(k) and t["vs_ragtune"]}
+    return min(peers.items(), key=lambda kv: kv[1]) if peers else None
+
+
 def goals(s: dict) -> list[str]:
     """The issue's two ingest goals, stated against the faster peer at its documented defaults."""
     lines = []
-    peers = {k: t for k, t in s["build"].items() if _is_default_peer(k) and t["vs_ragtune"]}
-    if peers:
-        key = min(peers, key=lambda k: peers[k]["vs_ragtune"]["median"])
-        ratio = peers[key]["vs_ragtune"]["median"]
+    if found := _faster_default_peer(s["build"]):
+        key, ratio = found
         lines.append(f"- Full ingest: the faster peer, {key}, takes {ratio:.2f}x ragtune's time "
                      f"(goal >= 2x: {'met' if ratio >= 2 else 'not met'}).")
     base = "/".join(BASELINE)
-    peers = {k: t for k, t in s["update"].items() if _is_default_peer(k) and t["vs_ragtune"]}
-    if peers and base in s["check"]:
-        key = min(peers, key=lambda k: peers[k]["vs_ragtune"]["median"])
-        ratio = peers[key]["vs_ragtune"]["median"]
+    if (found := _faster_default_peer(s["update"])) and base in s["check"]:
+        key, ratio = found
         exact = s["check"][base]["exact"]
         wrong = [k for k, c in s["check"].items() if not c["exact"]]
         lines.append(f"- Update: ragtune {'exact' if exact else 'NOT exact'}; the faster peer, {key}, takes "
