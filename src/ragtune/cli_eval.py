@@ -10,6 +10,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from ragtune.numbers import ci_compact, usd
 from ragtune.cli import ProjectOpt, _fail, _open, app, console, stage_progress
 
 # (metric, column, with CI): the CI only where it matters most, so the table fits 80 columns.
@@ -63,7 +64,7 @@ def print_summary(summary: dict, k: int) -> None:
         cells = []
         for metric, _, ci in shown:
             e = s["metrics"].get(metric)
-            cells.append(_ci(e) if ci else "-" if not e or e["value"] is None else f"{e['value']:.2f}")
+            cells.append(ci_compact(e) if ci else "-" if not e or e["value"] is None else f"{e['value']:.2f}")
         lat = s["latency_s"]["total_s"]["p50"]
         table.add_row(v, *cells, f"{lat:.1f}" if lat is not None else "-")
     console.print(table)
@@ -80,10 +81,6 @@ def print_summary(summary: dict, k: int) -> None:
                           f"(difference {abs(c['diff']):.2f}, {c['test']}, p = {c['p_value']:.3g})")
 
 
-def _short(x: float) -> str:
-    """0.2 -> ".20", 1.0 -> "1.0": CI bounds in four characters."""
-    return "1.0" if x >= 0.995 else f"{x:.2f}".lstrip("0")
-
 
 def print_cost(cost: dict) -> None:
     p = cost["prices"]
@@ -92,7 +89,7 @@ def print_cost(cost: dict) -> None:
     for col in ("variant", "$ / 1k queries", "$ / update", "$ / month"):
         table.add_column(col, no_wrap=True)
     for v, c in cost["variants"].items():
-        table.add_row(v, *(_usd(c.get(k)) for k in ("per_1k_queries_usd", "update_usd", "monthly_usd")))
+        table.add_row(v, *(usd(c.get(k)) for k in ("per_1k_queries_usd", "update_usd", "monthly_usd")))
     console.print(table)
     for note in cost["notes"]:
         console.print(f"[dim]Note: {escape(note)}[/]")
@@ -112,7 +109,7 @@ def print_freshness(fresh: dict) -> None:
     for v, f in fresh["variants"].items():
         how = "sync" if f["absorb_by"] == "index sync" else "retrain"
         absorb = "never" if f["absorb_s"] is None else f"{f['absorb_s']:.0f} s ({how})"
-        table.add_row(v, _ci(f["correct_changed"]), _ci(f["correct_unchanged"]), _ci(f["stale"]), absorb)
+        table.add_row(v, ci_compact(f["correct_changed"]), ci_compact(f["correct_unchanged"]), ci_compact(f["stale"]), absorb)
     console.print(table)
 
 
@@ -122,17 +119,5 @@ def print_forgetting(forgetting: dict) -> None:
     for col in ("variant", "correct (generated)", "correct (choice)"):
         table.add_column(col, no_wrap=True)
     for v, m in forgetting["variants"].items():
-        table.add_row(v, _ci(m.get("contains")), _ci(m.get("mc_correct")))
+        table.add_row(v, ci_compact(m.get("contains")), ci_compact(m.get("mc_correct")))
     console.print(table)
-
-
-def _ci(e: dict | None) -> str:
-    if not e or e.get("value") is None:
-        return "-"
-    return f"{e['value']:.2f} ({_short(e['low'])}-{_short(e['high'])})"
-
-
-def _usd(x: float | None) -> str:
-    from ragtune.evaluate.cost import format_usd
-
-    return format_usd(x)

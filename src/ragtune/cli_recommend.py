@@ -56,7 +56,7 @@ def recommend(
 
 
 def print_recommendation(out: dict) -> None:
-    from ragtune.decide.wording import pct
+    from ragtune.numbers import pct_text as pct
 
     console.print(f"[bold]{escape(out['headline'])}[/]")
     for reason in out["reasons"]:

@@ -11,12 +11,10 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ragtune.errors import ConfigError
 
 CONFIG_FILE = "ragtune.toml"
 
-
-class ConfigError(Exception):
-    """The project file is missing or invalid; the message says how to fix it."""
 
 
 class _Section(BaseModel):

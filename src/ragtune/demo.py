@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from ragtune.errors import DemoError
 from ragtune.config import DEFAULT_CONFIG, CONFIG_FILE
 from ragtune.questions import Question, load_questions
 
@@ -26,9 +27,6 @@ DEMO_DIR = "demo"  # under runs/
 STAGES = "stages.json"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
-
-class DemoError(RuntimeError):
-    """The demo cannot run as asked; the message says what to do."""
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from ragtune.errors import ProjectError
 from ragtune.answer import Answer, answer_questions, build_messages
 from ragtune.config import Settings, TuneConfig, load_settings
 from ragtune.corpus import LoadResult, load_corpus, make_chunker
 from ragtune.index import ChunkIndex, SyncReport
 from ragtune.models import Embedder, Generator, load_embedder, load_generator
 from ragtune.retrieve import Hit, parse_filter, retrieve
-from ragtune.tune.errors import TuneError
+from ragtune.errors import TuneError
 from ragtune.tune.runs import RunInfo, file_hash, find_run, new_run_id, read_run, write_run
 from ragtune.variants import VARIANTS, Variant, custom_variants, get_variant
 
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
     from ragtune.synth import TrainingSet
     from ragtune.tune import TrainingResult, TrainProgress
 
-
-class ProjectError(Exception):
-    """A request the project cannot serve as asked; the message says what to do instead."""
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from ragtune.errors import QuestionsError
 
-
-class QuestionsError(ValueError):
-    """The questions file cannot be read; the message names the line and the fix."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from ragtune.errors import VariantError
 from ragtune.config import VariantSettings
 
 ADAPTER_KINDS = ("ft", "raft")
@@ -51,9 +52,6 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("raft", adapter="raft", retriever="default"),
 )}
 
-
-class VariantError(ValueError):
-    """An unknown or badly defined variant."""
 
 
 def custom_variants(settings: Mapping[str, VariantSettings]) -> dict[str, Variant]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ragtune.corpus.errors import UnreadableDocument
+from ragtune.errors import UnreadableDocument
 from ragtune.corpus.formats import decode_text, read_html, read_markdown, read_pdf, read_text
 
 HTML = b"""<!doctype html><html><head><title>Warranty terms</title>

@@ -13,7 +13,7 @@ from ragtune.report import ReportError
 from ragtune.report.data import RECOMMENDATION, load_run, read_recommendation
 from ragtune.report.freshness import before_after
 from ragtune.report.headline import best_on_accuracy, candidates_table
-from ragtune.report.numbers import ci, seconds, usd
+from ragtune.numbers import ci, seconds, usd
 from ragtune.report.operations import cost_lines
 from ragtune.report.questions import question_rows
 

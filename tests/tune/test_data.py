@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ragtune.tune.data import IGNORE, collate, data_hash, epoch_batches, pack, read_chat_jsonl, tokenize_chat
-from ragtune.tune.errors import TuneError
+from ragtune.errors import TuneError
 
 
 

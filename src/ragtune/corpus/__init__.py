@@ -2,7 +2,7 @@
 
 from ragtune.corpus.chunker import chunk_document, make_chunker
 from ragtune.corpus.document import Chunk, Document, content_hash
-from ragtune.corpus.errors import CorpusError, UnreadableDocument
+from ragtune.errors import CorpusError, UnreadableDocument
 from ragtune.corpus.load import SUPPORTED_SUFFIXES, LoadResult, Skipped, load_corpus
 
 __all__ = [

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from ragtune.corpus.errors import UnreadableDocument
+from ragtune.errors import UnreadableDocument
 from ragtune.corpus.html_markdown import html_to_markdown
 
 MAX_TITLE_CHARS = 120

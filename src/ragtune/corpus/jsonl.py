@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from ragtune.corpus.document import Document
-from ragtune.corpus.errors import UnreadableDocument
+from ragtune.errors import UnreadableDocument
 
 LINE_FORMAT = 'expected {"id": ..., "text": ..., "title"?: ..., "metadata"?: {...}}'
 

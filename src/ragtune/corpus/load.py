@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ragtune.corpus.document import Document
-from ragtune.corpus.errors import CorpusError, UnreadableDocument
+from ragtune.errors import CorpusError, UnreadableDocument
 from ragtune.corpus.formats import READERS
 from ragtune.corpus.jsonl import read_jsonl
 

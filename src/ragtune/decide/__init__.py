@@ -5,7 +5,7 @@ folder and writes `recommendation.json`. The rules, numbered and with their evid
 """
 
 from ragtune.decide.constraints import UPDATES_PER_MONTH, Constraints, constraints_from_settings, parse_updates
-from ragtune.decide.errors import DecisionError
+from ragtune.errors import DecisionError
 from ragtune.decide.recommend import RULES_DOC, recommend
 from ragtune.decide.run import RECOMMENDATION, find_run, load_run, recommend_run
 

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from ragtune.evaluate.stats import bootstrap_ci
-from ragtune.decide.wording import finite
+from ragtune.numbers import finite
 
 WIN_SHARE = 0.90  # a winner must hold this share of resamples; the contenders together hold at least this
 _CELLS_PER_BLOCK = 4_000_000  # resampled cells held in memory at once

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 from ragtune.config import Settings
-from ragtune.decide.errors import DecisionError
+from ragtune.errors import DecisionError
 
 # Updates per month for the words `--updates` accepts; 4.3 = 52 weeks / 12 months.
 UPDATES_PER_MONTH = {"never": 0.0, "yearly": 1 / 12, "quarterly": 1 / 3, "monthly": 1.0, "weekly": 4.3,

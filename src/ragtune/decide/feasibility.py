@@ -11,7 +11,7 @@ from typing import Sequence
 
 from ragtune.decide.constraints import Constraints, describe_updates
 from ragtune.decide.evidence import VariantEvidence
-from ragtune.decide.wording import ms, pct, qpd, seconds, usd
+from ragtune.numbers import ms_text, pct_text, qpd, seconds_text, usd_text
 from ragtune.evaluate.cost import DAYS_PER_MONTH, monthly_usd
 
 FREQUENT_UPDATES = 1.0  # updates/month from which a closed-book fine-tuned variant is excluded (rule 4)
@@ -35,7 +35,7 @@ def judge(ev: VariantEvidence, c: Constraints, fresh_best: VariantEvidence | Non
     changed facts after the update (the yardstick in rule 4's reason)."""
     if ev.reference:
         return Verdict((("7 reference", f"(rule 7) {ev.name} uses none of your documents (no passages, no "
-                                        f"adapter; {pct(ev.contains)} correct): it is the reference the others "
+                                        f"adapter; {pct_text(ev.contains)} correct): it is the reference the others "
                                         "are measured against, never the recommendation."),), ())
     excluded: list[tuple[str, str]] = []
     notes: list[str] = []
@@ -60,13 +60,13 @@ def _citations(ev: VariantEvidence, c: Constraints) -> tuple[str, str] | None:
         return None
     return ("1 citations", f"(rule 1) citations required: {ev.name} retrieves no passages, so it has none to cite "
                            f"(it cited a document in {ev.cited_answers} of {ev.answers} answers; citation "
-                           f"precision {pct(ev.citation_precision)}).")
+                           f"precision {pct_text(ev.citation_precision)}).")
 
 
 def _latency(ev: VariantEvidence, c: Constraints) -> tuple[str, str] | None:
     if c.latency_ms is None or ev.p50_s is None or 1000 * ev.p50_s <= c.latency_ms:
         return None
-    return ("2 latency", f"(rule 2) latency target {c.latency_ms:,.0f} ms: {ev.name} takes {ms(ev.p50_s)} per "
+    return ("2 latency", f"(rule 2) latency target {c.latency_ms:,.0f} ms: {ev.name} takes {ms_text(ev.p50_s)} per "
                          f"answer (median, retrieval + generation).")
 
 
@@ -76,16 +76,16 @@ def _budget(ev: VariantEvidence, c: Constraints) -> tuple[str, str] | None:
     monthly = monthly_usd(ev.cost, c.queries_per_day, c.updates_per_month)
     if monthly <= c.budget_usd_per_month:
         return None
-    return ("3 budget", f"(rule 3) budget {usd(c.budget_usd_per_month)}/month: {ev.name} costs {usd(monthly)}/month "
+    return ("3 budget", f"(rule 3) budget {usd_text(c.budget_usd_per_month)}/month: {ev.name} costs {usd_text(monthly)}/month "
                         f"at {qpd(c.queries_per_day)} queries/day and {c.updates_per_month:.2g} updates/month "
-                        f"({usd(1000 * ev.cost.per_query_usd)} per 1k queries, {usd(ev.cost.update_usd)} per update).")
+                        f"({usd_text(1000 * ev.cost.per_query_usd)} per 1k queries, {usd_text(ev.cost.update_usd)} per update).")
 
 
 def _cost_unknown(ev: VariantEvidence, c: Constraints) -> str | None:
     if ev.cost is not None or c.budget_usd_per_month is None:
         return None
     return (f"(rule 3) {ev.name} has no cost figures in this run (0 measured answers or no summary.cost), so the "
-            f"budget of {usd(c.budget_usd_per_month)}/month could not be checked.")
+            f"budget of {usd_text(c.budget_usd_per_month)}/month could not be checked.")
 
 
 def _updates(ev: VariantEvidence, c: Constraints, fresh_best: VariantEvidence | None) -> tuple[str, str] | None:
@@ -94,14 +94,14 @@ def _updates(ev: VariantEvidence, c: Constraints, fresh_best: VariantEvidence | 
     if not ev.closed_book_tuned or upm <= 0:
         return None
     interval_s = MONTH_S / upm
-    cost = f", {usd(ev.cost.update_usd)} each" if ev.cost else ""
-    retrain = (f"every update needs a retrain ({seconds(ev.retrain_s)} measured{cost}; "
-               f"{seconds(ev.retrain_s * upm)} of retraining a month)" if ev.retrain_s is not None
+    cost = f", {usd_text(ev.cost.update_usd)} each" if ev.cost else ""
+    retrain = (f"every update needs a retrain ({seconds_text(ev.retrain_s)} measured{cost}; "
+               f"{seconds_text(ev.retrain_s * upm)} of retraining a month)" if ev.retrain_s is not None
                else "every update needs a retrain (its time was not measured)")
     evidence = _stale_evidence(ev, fresh_best)
     head = f"your documents change {describe_updates(upm)}: {ev.name} knows only what it was trained on, so {retrain}"
     if ev.retrain_s is not None and ev.retrain_s >= interval_s:
-        return ("4 updates", f"(rule 4) {head}, longer than the {seconds(interval_s)} between updates; {evidence}.")
+        return ("4 updates", f"(rule 4) {head}, longer than the {seconds_text(interval_s)} between updates; {evidence}.")
     if upm >= FREQUENT_UPDATES:
         return ("4 updates", f"(rule 4) {head}; {evidence}.")
     return ("", f"(rule 4) {head}, counted in its monthly cost; {evidence}.")
@@ -112,11 +112,11 @@ def _stale_evidence(ev: VariantEvidence, fresh_best: VariantEvidence | None) -> 
     if not f or not f.get("n_changed"):
         return ("how it answers changed facts was not measured (run `ragtune eval --freshness NEW_DOCS` and "
                 "pass that run with --after)")
-    text = (f"after an update, before its retrain, it answered {pct(f['correct_changed'])} of {f['n_changed']} "
-            f"changed facts (stale answers: {pct(f['stale'])})")
+    text = (f"after an update, before its retrain, it answered {pct_text(f['correct_changed'])} of {f['n_changed']} "
+            f"changed facts (stale answers: {pct_text(f['stale'])})")
     if fresh_best is not None and fresh_best.freshness:
         b = fresh_best.freshness
-        text += f", {fresh_best.name} {pct(b['correct_changed'])} after a {seconds(b['absorb_s'])} index sync"
+        text += f", {fresh_best.name} {pct_text(b['correct_changed'])} after a {seconds_text(b['absorb_s'])} index sync"
     return text
 
 
@@ -128,15 +128,15 @@ def _hybrid_staleness(ev: VariantEvidence, c: Constraints) -> str | None:
     stale = f.get("stale") or {}
     if not stale.get("value"):
         return None
-    return (f"(rule 4) {ev.name} absorbs an update by an index sync ({seconds(f['absorb_s'])}) but still gave the "
-            f"old value for {pct(stale)} of {f['n_changed']} changed facts, from its weights, until retrained.")
+    return (f"(rule 4) {ev.name} absorbs an update by an index sync ({seconds_text(f['absorb_s'])}) but still gave the "
+            f"old value for {pct_text(stale)} of {f['n_changed']} changed facts, from its weights, until retrained.")
 
 
 def _sensitive(ev: VariantEvidence, c: Constraints) -> tuple[str, str] | None:
     if not c.sensitive_data or not ev.adapter:
         return None
-    trained = f"trained for {seconds(ev.retrain_s)}" if ev.retrain_s is not None else "trained"
-    recall = (f" (with no passages it answers {pct(ev.contains)} of the questions from its weights)"
+    trained = f"trained for {seconds_text(ev.retrain_s)}" if ev.retrain_s is not None else "trained"
+    recall = (f" (with no passages it answers {pct_text(ev.contains)} of the questions from its weights)"
               if ev.closed_book_tuned and ev.contains else "")
     return ("5 sensitive", f"(rule 5) sensitive data: {ev.name}'s weights were {trained} on text from your "
                            f"documents{recall}, and a fact in the weights cannot be deleted or restricted per user; "
@@ -148,7 +148,7 @@ def no_gpu_note(evidence: Sequence[VariantEvidence], c: Constraints) -> str | No
     timed = [ev for ev in evidence if ev.adapter and ev.retrain_s is not None]
     if c.gpu_available or not timed:
         return None
-    took = ", ".join(f"{ev.name} {seconds(ev.retrain_s)}" for ev in timed)
+    took = ", ".join(f"{ev.name} {seconds_text(ev.retrain_s)}" for ev in timed)
     return (f"(rule 6) no GPU: training (synthesis + LoRA) took {took} with this run's generator on the machine "
             "that trained it; the time grows with model size and training tokens, so fine-tuning a larger "
             "generator without a GPU is impractical: time one run before you commit to it.")

@@ -14,10 +14,10 @@ from ragtune.config import CostSettings
 from ragtune.decide.accuracy import WIN_SHARE, accuracy_on, contenders, pair_with, paired_correct, win_shares
 from ragtune.decide.constraints import Constraints, describe_updates
 from ragtune.decide.cost_fallback import cheapest
-from ragtune.decide.errors import DecisionError
+from ragtune.errors import DecisionError
 from ragtune.decide.evidence import VariantEvidence, gather_evidence
 from ragtune.decide.feasibility import FREQUENT_UPDATES, Verdict, judge, no_gpu_note
-from ragtune.decide.wording import pct, usd
+from ragtune.numbers import pct_text, usd_text
 from ragtune.evaluate.cost import monthly_usd
 from ragtune.evaluate.stats import compare
 
@@ -135,7 +135,7 @@ def _decide(feasible: list[str], shares: dict[str, float], accuracy: dict, evide
         return winner, how, ["(rule 8) no question was answered by every feasible variant, so accuracy cannot "
                              f"compare them ({', '.join(feasible)})."] + reasons
     best = max(shares, key=lambda v: shares[v])
-    listed = "; ".join(f"{v} {pct(accuracy[v])} (best in {100 * shares[v]:.0f} %)"
+    listed = "; ".join(f"{v} {pct_text(accuracy[v])} (best in {100 * shares[v]:.0f} %)"
                        for v in sorted(shares, key=lambda v: -shares[v]))
     if shares[best] >= WIN_SHARE:
         return best, "accuracy", [f"(rule 8) {best} has the highest accuracy in {100 * shares[best]:.0f} % of "
@@ -161,8 +161,8 @@ def _versus_reference(winner: str | None, evidence: Mapping[str, VariantEvidence
     verdict = (f"{winner} is measurably better ({cmp.test}, p = {cmp.p_value:.2g})" if cmp.better == winner else
                f"the difference is not significant ({cmp.test}, p = {cmp.p_value:.2g}): on these questions your "
                "documents add nothing measurable yet")
-    return [f"(rule 7) {ref}, without your documents, answers {pct(accuracy[ref])} of the same {cmp.n} questions, "
-            f"{winner} {pct(accuracy[winner])}: {verdict}."]
+    return [f"(rule 7) {ref}, without your documents, answers {pct_text(accuracy[ref])} of the same {cmp.n} questions, "
+            f"{winner} {pct_text(accuracy[winner])}: {verdict}."]
 
 
 def _headline(winner, decided_by, feasible, shares, accuracy, evidence, verdicts, c: Constraints,
@@ -171,7 +171,7 @@ def _headline(winner, decided_by, feasible, shares, accuracy, evidence, verdicts
         why = "; ".join(f"{v}: rule {', '.join(label for label, _ in vd.excluded)}" for v, vd in verdicts.items()
                         if not evidence[v].reference)
         return f"No variant meets all your constraints ({why}). Relax one of them; the reasons give the numbers."
-    acc = f"{pct(accuracy[winner])} correct"
+    acc = f"{pct_text(accuracy[winner])} correct"
     if decided_by == "only feasible":
         return f"Use {winner}: the only variant that meets your constraints ({acc})."
     if decided_by == "accuracy":
@@ -182,7 +182,7 @@ def _headline(winner, decided_by, feasible, shares, accuracy, evidence, verdicts
         return f"Use {winner}: {', '.join(tied)} cannot be told apart on accuracy, and {winner} answers fastest."
     month = monthly_usd(evidence[winner].cost, c.queries_per_day, c.updates_per_month)
     return (f"Use {winner}: {', '.join(tied)} cannot be told apart on accuracy, and {winner} is the cheapest of them "
-            f"at your volume ({usd(month)}/month, {acc}).")
+            f"at your volume ({usd_text(month)}/month, {acc}).")
 
 
 def _candidate(ev: VariantEvidence, vd: Verdict, acc: dict, share: float | None, c: Constraints) -> dict:

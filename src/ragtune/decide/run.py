@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ragtune.config import Settings
 from ragtune.decide.constraints import constraints_from_settings
-from ragtune.decide.errors import DecisionError
+from ragtune.errors import DecisionError
 from ragtune.decide.recommend import recommend
 from ragtune.evaluate.runner import read_results
 from ragtune.evaluate.summary import SUMMARY

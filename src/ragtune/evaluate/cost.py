@@ -154,12 +154,3 @@ def cost_summary(summary: dict, prices: CostSettings, *, adapters: dict[str, Tra
                   "monthly_usd": {v: [monthly_usd(c, q, upm) for q in CURVE_QPD] for v, c in costs.items()}},
         "break_even": break_even,
     }
-
-
-def format_usd(x: float | None, missing: str = "-") -> str:
-    """Dollars with the digits a small per-query figure needs ($0.0035, $3.23, $1.2e-05); one format everywhere."""
-    if x is None:
-        return missing
-    if x == 0:
-        return "$0"
-    return f"${x:,.2f}" if x >= 1 else f"${x:.4f}" if x >= 1e-4 else f"${x:.2e}"

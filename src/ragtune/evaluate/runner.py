@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from ragtune.errors import EvalError
 from ragtune.answer import Answer
 from ragtune.evaluate.metrics import answer_metrics, citation_metrics, groundedness, retrieval_metrics, stale_answer
 from ragtune.questions import Question
@@ -24,9 +25,6 @@ Progress = Callable[[int, int], None]  # (done, total)
 # Extra measurements for one answer (multiple choice, judge): fields for the record; its "metrics" are merged.
 Score = Callable[[Question, str, Answer], dict]
 
-
-class EvalError(ValueError):
-    """The run cannot continue as asked; the message says what to do."""
 
 
 def result_record(q: Question, variant: str, answer: Answer, top_k: int, retrieval: bool) -> dict:

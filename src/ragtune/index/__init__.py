@@ -1,6 +1,6 @@
 """LanceDB store of chunks: sync a corpus incrementally, vectors + full-text index."""
 
-from ragtune.index.errors import ChunkIndexError, CorruptIndexError, IndexMismatchError
+from ragtune.errors import ChunkIndexError, CorruptIndexError, IndexMismatchError
 from ragtune.index.plan import IndexedDoc, SyncPlan, plan_sync
 from ragtune.index.store import ChunkIndex, IndexStats
 from ragtune.index.sync import DuplicateDocumentError, SyncReport

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import pyarrow as pa
 
 from ragtune.corpus.document import Chunk, Document
-from ragtune.index.errors import CorruptIndexError
+from ragtune.errors import CorruptIndexError
 
 FORMAT = 1  # bump when the columns change; an older index then asks for a rebuild
 META_KEY = b"ragtune"

@@ -13,7 +13,7 @@ import pyarrow as pa
 from lancedb.index import FTS
 
 from ragtune.corpus.document import Chunk, Document
-from ragtune.index.errors import CorruptIndexError, IndexMismatchError
+from ragtune.errors import CorruptIndexError, IndexMismatchError
 from ragtune.index.schema import FORMAT, IndexMeta, chunk_schema
 from ragtune.index.sql import sql_string
 from ragtune.index.vectors import VectorSnapshot, load_snapshot, snapshot_bytes

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
+from ragtune.errors import DuplicateDocumentError
 from ragtune.corpus.document import Chunk, Document
 from ragtune.index.plan import IndexedDoc, plan_sync, summarize_rows
 from ragtune.index.schema import chunk_row, rows_to_table
@@ -43,9 +44,6 @@ class SyncReport:
     def wrote(self) -> bool:
         return bool(self.added or self.changed or self.removed)
 
-
-class DuplicateDocumentError(ValueError):
-    """Two documents share an id; ids must be unique (the relative path, or the JSONL `id`)."""
 
 
 def _unique(documents: Iterable[Document]) -> dict[str, Document]:

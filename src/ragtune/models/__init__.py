@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from ragtune.config import ModelSettings
-from ragtune.models.errors import ModelError
+from ragtune.errors import ModelError
 from ragtune.models.protocols import Completion, Embedder, Generator, Message
 
 __all__ = ["Completion", "Embedder", "Generator", "Message", "ModelError", "load_embedder", "load_generator"]

@@ -13,7 +13,7 @@ from typing import Iterator
 import torch
 from transformers.utils import logging as hf_logging
 
-from ragtune.models.errors import ModelError
+from ragtune.errors import ModelError
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 

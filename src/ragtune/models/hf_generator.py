@@ -12,7 +12,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessor, LogitsProcessorList
 
 from ragtune.models.device import configure_cpu_threads, parse_dtype, quiet_transformers, resolve_device
-from ragtune.models.errors import ModelError
+from ragtune.errors import ModelError
 from ragtune.models.protocols import Completion, Message
 
 CHAT_END_TOKENS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")

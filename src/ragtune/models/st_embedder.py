@@ -15,7 +15,7 @@ from ragtune.models.device import (
     release_freed_memory,
     resolve_device,
 )
-from ragtune.models.errors import ModelError
+from ragtune.errors import ModelError
 
 Progress = Callable[[int, int], None]  # (texts done, texts total)
 BLOCKS_PER_PROGRESS = 16  # report progress every 16 batches; encode sorts by length within a block

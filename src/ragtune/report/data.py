@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ragtune.evaluate.runner import MANIFEST, RESULTS
 from ragtune.evaluate.summary import SUMMARY
-from ragtune.report.errors import ReportError
+from ragtune.errors import ReportError
 
 CORRECT = "contains"  # the metric the report calls "correct" (docs/metrics.md)
 RECOMMENDATION = "recommendation.json"  # written into the run folder by `ragtune recommend` (ragtune.decide)

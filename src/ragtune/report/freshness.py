@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ragtune.evaluate.metrics import contains_answer
 from ragtune.evaluate.summary import metric_ci
-from ragtune.report import numbers as fmt
+from ragtune import numbers as fmt
 from ragtune.report.charts import bar_chart
 from ragtune.report.data import CORRECT, RunData
 from ragtune.report.elements import Cell, Chart, Section, Table, row

@@ -3,7 +3,7 @@ variant with its CI, and the key numbers of every variant behind either."""
 
 from __future__ import annotations
 
-from ragtune.report import numbers as fmt
+from ragtune import numbers as fmt
 from ragtune.report.data import CORRECT, RunData, measured
 from ragtune.report.elements import Cell, Section, Table, row
 

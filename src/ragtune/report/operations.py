@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ragtune.evaluate.cost import DAYS_PER_MONTH
-from ragtune.report import numbers as fmt
+from ragtune import numbers as fmt
 from ragtune.report.charts import cost_chart, scatter_chart
 from ragtune.report.data import CORRECT, RunData
 from ragtune.report.elements import Cell, Chart, Section, Table, row

@@ -3,7 +3,7 @@ abstention, and the forgetting probe."""
 
 from __future__ import annotations
 
-from ragtune.report import numbers as fmt
+from ragtune import numbers as fmt
 from ragtune.report.charts import bar_chart
 from ragtune.report.data import CORRECT, RunData, measured
 from ragtune.report.elements import Cell, Chart, Section, Table, row

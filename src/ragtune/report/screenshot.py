@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from ragtune.report.data import read_recommendation
-from ragtune.report.errors import ReportError
+from ragtune.errors import ReportError
 from ragtune.report.html import write_report
 
 # Offline and quiet: no sandbox (root in containers), no GPU, no first-run, update or sync traffic.

@@ -17,15 +17,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ragtune.errors import FilterError
 from ragtune.index.schema import FILTER_COLUMNS
 from ragtune.index.sql import sql_in, sql_string
 
 OPS = ("=", "!=", "^=")
 _FILTER = re.compile(r"^\s*([A-Za-z_][\w.\-]*)\s*(!=|\^=|=)(.*)$", re.DOTALL)
 
-
-class FilterError(ValueError):
-    """A filter string that cannot be parsed; the message shows the accepted forms."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from ragtune.synth.build import TrainingSet, build_training_set
 from ragtune.synth.dataset import (Split, document_messages, qa_messages, read_chat_jsonl, split_by_fact,
                                    write_chat_jsonl, write_questions_jsonl)
-from ragtune.synth.errors import SynthError
+from ragtune.errors import SynthError
 from ragtune.synth.extractive import extractive_pairs
 from ragtune.synth.pairs import QAPair, StrategyYield
 from ragtune.synth.paraphrase import Paraphrase, check_paraphrase, paraphrases

@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 
 from ragtune.answer import BASE_SYSTEM, build_messages
 from ragtune.models.protocols import Message
-from ragtune.synth.errors import SynthError
+from ragtune.errors import SynthError
 from ragtune.synth.pairs import QAPair
 
 ROLES = ("system", "user", "assistant")

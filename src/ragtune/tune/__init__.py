@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ragtune.tune.errors import TuneError
+from ragtune.errors import TuneError
 from ragtune.tune.settings import TrainingResult, TrainProgress, TuneConfig
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ragtune.tune.errors import TuneError
+from ragtune.errors import TuneError
 
 STATE_FILE = "state.pt"
 PREFIX = "step-"

@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 
 import torch
 
-from ragtune.tune.errors import TuneError
+from ragtune.errors import TuneError
 
 IGNORE = -100  # the label torch's cross-entropy skips
 CHAT_END_TOKENS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")
@@ -50,7 +50,7 @@ class Batch:
 def read_chat_jsonl(path: str | Path) -> list[list[dict]]:
     """The `messages` lists of a chat JSONL file (`ragtune.synth.read_chat_jsonl`), with training's errors."""
     from ragtune.synth.dataset import read_chat_jsonl as read_chat
-    from ragtune.synth.errors import SynthError
+    from ragtune.errors import SynthError
 
     path = Path(path)
     if not path.is_file():

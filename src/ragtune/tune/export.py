@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from ragtune.models.device import quiet_transformers
-from ragtune.tune.errors import TuneError
+from ragtune.errors import TuneError
 
 
 def export_merged(model_path: str | Path, adapter_dir: str | Path, out_dir: str | Path) -> Path:

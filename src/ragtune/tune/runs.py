@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ragtune.tune.errors import TuneError
+from ragtune.errors import TuneError
 
 RUN_FILE = "run.json"
 KINDS = ("ft", "raft")

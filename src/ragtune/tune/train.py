@@ -25,7 +25,7 @@ from ragtune.tune import checkpoint as ckpt
 from ragtune.tune.card import model_hash, package_versions, peak_memory, write_card
 from ragtune.tune.data import (IGNORE, Batch, collate, data_hash, epoch_batches, pack,
                                read_chat_jsonl, tokenize_chat)
-from ragtune.tune.errors import TuneError
+from ragtune.errors import TuneError
 from ragtune.tune.settings import TrainingResult, TrainProgress, TuneConfig
 
 ChatData = str | Path | Sequence[Sequence[dict]]  # a chat JSONL path, or the message lists themselves
