@@ -33,7 +33,7 @@ import machine_info  # noqa: E402
 import synthetic_corpus as sc  # noqa: E402
 
 from ragtune.index.vectors import VectorSnapshot, top_k  # noqa: E402
-from ragtune.models.local import packaged_embedder_path  # noqa: E402
+from ragtune.models.packaged import packaged_embedder_path  # noqa: E402
 from ragtune.models.st_embedder import SentenceTransformerEmbedder  # noqa: E402
 
 K = 10

@@ -40,6 +40,7 @@ from ragtune.answer import answer_question, build_messages
 from ragtune.evaluate.session import evaluate, summarize_run
 from ragtune.models.hf_generator import TransformersGenerator
 from ragtune.project import Project
+from ragtune.variants import search_with
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIXES = ("", "Quick question: ", "Please tell me: ", "I would like to know: ", "Can you say: ",
@@ -90,8 +91,8 @@ def timed_models(embedder):
 def bare_loop(proj: Project, questions: list, variants: list[str]) -> float:
     """The floor: the same model calls with nothing recorded."""
     g = proj.settings.generation
-    search = proj.retriever()
-    gen = proj.generator_for(None)
+    search = search_with(proj)
+    gen = proj.generator_named(proj.settings.models.generator)
     t0 = time.perf_counter()
     for q in questions:
         for v in variants:
@@ -118,7 +119,7 @@ def main() -> None:
         proj = Project(root)
         t0 = time.perf_counter()
         proj.ingest(ROOT / "examples" / "docs")
-        proj.generator_for(None).generate([{"role": "user", "content": "hi"}], max_new_tokens=2)  # load + warm up
+        proj.generator_named(proj.settings.models.generator).generate([{"role": "user", "content": "hi"}], max_new_tokens=2)  # load + warm up
         load_s = time.perf_counter() - t0
         qpath = make_questions(args.questions, root / "questions.jsonl")
         questions = load_questions(qpath)

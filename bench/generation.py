@@ -34,9 +34,10 @@ from ragtune.answer import build_messages
 from ragtune.evaluate.metrics import contains_answer
 from ragtune.demo import prepare_project
 from ragtune.models.hf_generator import TransformersGenerator
-from ragtune.models.local import packaged_generator_path
+from ragtune.models.packaged import packaged_generator_path
 from ragtune.project import Project
 from ragtune.questions import load_questions
+from ragtune.variants import search_with
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +48,7 @@ def prompts(n: int) -> tuple[list, dict[str, list]]:
         proj = Project(tmp)
         proj.ingest(ROOT / "examples/kb/v1")
         qs = [q for q in load_questions(ROOT / "examples/kb/questions.jsonl") if q.answers][:n]
-        search = proj.retriever()
+        search = search_with(proj)
         return qs, {"closed-book": [build_messages(q.question, None) for q in qs],
                     "rag (3 passages)": [build_messages(q.question, search(q.question)) for q in qs]}
 

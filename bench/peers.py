@@ -50,7 +50,7 @@ def log(msg: str) -> None:
 
 def models() -> Models:
     from ragtune.models.device import default_dtype
-    from ragtune.models.local import packaged_embedder_path, packaged_generator_path
+    from ragtune.models.packaged import packaged_embedder_path, packaged_generator_path
 
     dtype = str(default_dtype("cpu")).removeprefix("torch.")
     return Models(embedder=str(packaged_embedder_path()), generator=str(packaged_generator_path()),

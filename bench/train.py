@@ -44,12 +44,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import machine_info  # noqa: E402
 
 from ragtune.config import TuneConfig
-from ragtune.models.local import packaged_generator_path
+from ragtune.models.packaged import packaged_generator_path
 from ragtune.project import Project
+from ragtune.synth.session import synthesize
 from ragtune.synth.dataset import document_messages, write_chat_jsonl
-from ragtune.synth.normalize import normalize_text
+from ragtune.text import normalize_text
 from ragtune.tune import train_lora
 from ragtune.tune.data import IGNORE, tokenize_chat
+from ragtune.tune.session import tune_project
+from ragtune.variants import answerer
 
 FACTS = Path(__file__).resolve().parent / "data" / "invented_facts.jsonl"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "docs"
@@ -90,7 +93,7 @@ def synth_conversations(work: Path) -> list[list[dict]]:
     (root / "ragtune.toml").write_text('[synth]\nteacher = "none"\nraft = false\n')
     proj = Project(root)
     proj.ingest(EXAMPLES)
-    _, files = proj.synth()
+    _, files = synthesize(proj)
     return read_chat_jsonl(files["train"])
 
 
@@ -172,8 +175,9 @@ def answered(reply: str, answer: str) -> bool:
 
 def accuracy(proj: Project, variant: str, questions: list[tuple[str, str]]) -> dict:
     hits, rows = 0, []
+    who = answerer(proj, variant)
     for q, a in questions:
-        reply = proj.ask(q, variant).text
+        reply = who.answer([q])[0].text
         ok = answered(reply, a)
         hits += ok
         rows.append({"question": q, "answer": a, "reply": reply, "correct": ok})
@@ -197,7 +201,7 @@ def injection(facts: list[dict], work: Path, cfg: TuneConfig, val_facts: int) ->
         write_chat_jsonl(val_path, [build_messages(f["question"], None) + [{"role": "assistant", "content": f["fact"]}]
                                     for f in val])
     t = time.perf_counter()
-    info, result = proj.tune(train=root / "train.jsonl", val=val_path, cfg=cfg)
+    info, result = tune_project(proj, train=root / "train.jsonl", val=val_path, cfg=cfg)
     train_wall = time.perf_counter() - t
     log(f"trained {result.steps} steps in {train_wall:.0f} s ({result.tokens_per_s:.0f} tok/s), "
         f"final loss {result.train_loss[-1][1]:.4f}, stopped early: {result.stopped_early}")

@@ -108,8 +108,37 @@ def test_freshness_a_changed_fact_is_answered_by_rag_after_the_sync(project, tmp
 def test_clear_errors_for_user_mistakes(tmp_path):
     assert run("init", str(tmp_path)).exit_code == 0
     again = run("init", str(tmp_path))
-    assert again.exit_code == 1 and "already exists" in again.text
+    assert again.exit_code == 2 and "already exists" in again.text
     missing = run("ingest", str(tmp_path / "nope"), "-p", str(tmp_path))
-    assert missing.exit_code == 1 and "does not exist" in missing.text
+    assert missing.exit_code == 2 and "does not exist" in missing.text
     bad = run("ask", "q", "-p", str(tmp_path), "-v", "magic")
-    assert bad.exit_code == 1 and "unknown variant" in bad.text
+    assert bad.exit_code == 2 and "unknown variant" in bad.text
+
+
+def test_every_user_error_exits_2_with_its_message_and_no_traceback(tmp_path):
+    """A `RagtuneError` anywhere below a command is caught once: `error: <message>` on stderr, exit code 2."""
+    proj, docs = tmp_path / "proj", tmp_path / "docs"
+    assert run("init", str(proj)).exit_code == 0
+    docs.mkdir()
+    shutil.copy(EXAMPLES / "policies" / "warranty.md", docs / "warranty.md")
+    assert run("ingest", str(docs), "-p", str(proj)).exit_code == 0
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "ragtune.toml").write_text("[models\n")
+    p = ("-p", str(proj))
+    cases = [
+        (("eval", "-q", str(tmp_path / "nope.jsonl"), *p), "no such file"),
+        (("ask", "q", "-v", "magic", *p), "unknown variant"),
+        (("ask", "q", "--filter", "nonsense", *p), "cannot read the filter"),
+        (("report", "eval-nope", *p), "no run 'eval-nope'"),
+        (("init", str(proj)), "already exists"),
+        (("ingest", str(tmp_path / "nope"), *p), "does not exist"),
+        (("tune", "--rank", "0", *p), "rank must be >= 1"),
+        (("status", "-p", str(broken)), "not valid TOML"),
+    ]
+    for args, message in cases:
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert isinstance(result.exception, SystemExit), (args, result.exception)
+        assert "error:" in result.text and message in result.text, (args, result.output)
+        assert "Traceback" not in result.output, (args, result.output)

@@ -23,7 +23,7 @@ from page_formats import to_html, to_jsonl, to_markdown, to_pdf, to_text  # noqa
 from question_sets import v1_questions, v2_questions  # noqa: E402
 from readme import readme  # noqa: E402
 
-from ragtune.synth.normalize import normalize_text  # noqa: E402
+from ragtune.text import normalize_text  # noqa: E402
 
 DEFAULT_SEED = 7
 VERSIONS = ("v1", "v2")

@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 from ragtune.models.protocols import Completion, Generator, Message
 from ragtune.retrieve.hit import Hit
+from ragtune.text import content_tokens
 
 # Measured on SmolLM2-135M: a short system instruction with the passages and question in the user turn
 # answers from context far more often than a long single-turn prompt, which it tends to echo.
@@ -91,17 +92,6 @@ def parse_citations(text: str, hits: Sequence[Hit]) -> tuple[list[Citation], lis
             elif n not in invalid:
                 invalid.append(n)
     return list(citations.values()), invalid
-
-
-_WORD = re.compile(r"\w+")
-_STOP = frozenset(
-    "a an and are as at be by for from has have i in is it its of on or that the this to was were which with "
-    "you your what who when where how does do did can will".split()
-)
-
-
-def content_tokens(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
 def attribute_citations(text: str, hits: Sequence[Hit], min_support: float = 0.5) -> list[Citation]:

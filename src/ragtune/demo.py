@@ -12,7 +12,6 @@ The knowledge base folder holds `v1/`, `v2/`, `questions.jsonl` (about v1) and `
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from dataclasses import dataclass, replace
@@ -22,6 +21,7 @@ from typing import Callable
 from ragtune.errors import DemoError
 from ragtune.config import DEFAULT_CONFIG, CONFIG_FILE
 from ragtune.questions import Question, load_questions
+from ragtune.runs import RUN_FILE, read_training_run, write_json, write_text
 
 DEMO_DIR = "demo"  # under runs/
 STAGES = "stages.json"
@@ -116,8 +116,7 @@ def write_questions(questions: list[Question], path: Path) -> Path:
         lines.append(json.dumps(record, ensure_ascii=False))
     text = "\n".join(lines) + "\n"
     if not path.is_file() or path.read_text(encoding="utf-8") != text:  # unchanged bytes keep a resume valid
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_text(path, text)
     return path
 
 
@@ -137,10 +136,7 @@ class StageLog:
 
     def record(self, stage: str, seconds: float, result: dict) -> None:
         self.data["stages"][stage] = {"status": "done", "seconds": round(seconds, 1), "result": result}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.path.with_suffix(f".tmp-{os.getpid()}")
-        temp.write_text(json.dumps(self.data, indent=2) + "\n", encoding="utf-8")
-        os.replace(temp, self.path)
+        write_json(self.path, self.data)
 
     def seconds(self) -> dict[str, float]:
         return {s: e["seconds"] for s, e in self.data["stages"].items() if e.get("status") == "done"}
@@ -190,6 +186,8 @@ def run_demo(kb: Path, project: Path, plan: DemoPlan = FULL, *, progress: Progre
     from ragtune.evaluate.session import evaluate, summarize_run
     from ragtune.project import Project
     from ragtune.report import write_report
+    from ragtune.synth.session import synthesize
+    from ragtune.tune.session import tune_project
 
     parts = check_kb(kb)
     prepare_project(project, plan)
@@ -213,23 +211,21 @@ def run_demo(kb: Path, project: Path, plan: DemoPlan = FULL, *, progress: Progre
                 "version": report.sync.version}
 
     def synth() -> dict:
-        training_set, files = proj.synth(progress=bar)
+        training_set, files = synthesize(proj, progress=bar)
         return {"pairs": len(training_set.split.train), "documents": len(training_set.documents),
                 "raft": len(training_set.raft), "files": {k: str(v) for k, v in files.items()}}
 
     def tune(kind: str, steps: int | None) -> Callable[[], dict]:
         def work() -> dict:
-            from ragtune.tune.runs import read_run
-
             run_id = f"demo-{kind}"
             run_dir = proj.settings.runs_dir / run_id
-            started = read_run(run_dir) if (run_dir / "run.json").is_file() else None
+            started = read_training_run(run_dir) if (run_dir / RUN_FILE).is_file() else None
             if started is not None and started.status == "done":  # finished, but the stage was not recorded
                 return {"run": run_id, "steps": started.record.get("steps")}
             label = f"Fine-tuning ({kind})"
-            info, result = proj.tune(raft=kind == "raft", run=run_id, resume=started is not None,
-                                     cfg=None if started else tune_config(proj, steps),
-                                     progress=lambda p: bar(label, p.step, p.total_steps))
+            info, result = tune_project(proj, raft=kind == "raft", run=run_id, resume=started is not None,
+                                        cfg=None if started else tune_config(proj, steps),
+                                        progress=lambda p: bar(label, p.step, p.total_steps))
             final = result.train_loss[-1][1] if result.train_loss else None
             return {"run": info.id, "steps": result.steps, "wall_s": round(result.wall_s, 1),
                     "tokens_per_s": round(result.tokens_per_s, 1), "final_loss": final}

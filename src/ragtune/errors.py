@@ -44,7 +44,11 @@ class DuplicateDocumentError(RagtuneError, ValueError):
     """Two documents share an id; ids must be unique (the relative path, or the JSONL `id`)."""
 
 
-class FilterError(RagtuneError, ValueError):
+class RetrievalError(RagtuneError, ValueError):
+    """A retrieval request that cannot be served as asked (an unknown retriever, top_k below 1)."""
+
+
+class FilterError(RetrievalError):
     """A filter string that cannot be parsed; the message shows the accepted forms."""
 
 

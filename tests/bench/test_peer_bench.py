@@ -36,7 +36,7 @@ def test_probes_name_what_the_update_removed():
 
 @pytest.fixture(scope="module")
 def models() -> Models:
-    from ragtune.models.local import packaged_embedder_path
+    from ragtune.models.packaged import packaged_embedder_path
 
     return Models(embedder=str(packaged_embedder_path()), generator="unused")
 

@@ -7,13 +7,15 @@ A retrain costs $36 (10 h), so ft and rag break even at (updates/month x 36) / (
 
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from pathlib import Path
 
 from ragtune.config import CostSettings
 from ragtune.evaluate.cost import TrainingCost, cost_summary
 from ragtune.evaluate.freshness import freshness_summary
-from ragtune.evaluate.summary import summarize, write_summary
+from ragtune.evaluate.results import ResultRecord, Summary, write_summary
+from ragtune.evaluate.summary import build_summary
+from ragtune.runs import RESULTS, write_jsonl
 
 PRICES = CostSettings(hardware_usd_per_hour=3.6)
 RETRAIN = TrainingCost(seconds=36000.0, tokens=0, usd=36.0)
@@ -29,10 +31,10 @@ CLEAR_FT = [1] * 6 + [0] * 14  # 30 %
 NONE = [0] * N
 
 
-def record(q: str, variant: str, correct: int, *, changed: bool = False, stale: float | None = None) -> dict:
+def record(q: str, variant: str, correct: int, *, changed: bool = False, stale: float | None = None) -> ResultRecord:
     retrieves = RETRIEVES[variant]
     total_s = LATENCY_S[variant]
-    return {
+    return ResultRecord.from_json({
         "question_id": q, "variant": variant, "question": f"What is {q}?", "answer": "an answer",
         "gold": [f"gold {q}"], **({"old_answers": [f"old {q}"]} if changed else {}), "sources": ["d.md"],
         "tags": [], "retrieved": [{"rank": 1, "chunk_id": "d.md#0", "doc_id": "d.md", "score": 1.0, "ranks": {}}]
@@ -43,35 +45,34 @@ def record(q: str, variant: str, correct: int, *, changed: bool = False, stale: 
         "tokens": {"prompt": 500 if retrieves else 50, "completion": 10},
         "metrics": {"contains": float(correct), "f1": float(correct), "stale": stale if changed else None,
                     "citation_precision": 1.0 if retrieves and correct else None},
-    }
+    })
 
 
-def results_for(correct: dict[str, list[int]], changed: int = 0, stale: dict[str, list[int]] | None = None) -> list:
+def results_for(correct: dict[str, list[int]], changed: int = 0,
+                stale: dict[str, list[int]] | None = None) -> list[ResultRecord]:
     """One record per question and variant; the first `changed` questions changed in the update."""
     stale = stale or {}
     return [record(f"q{i:02d}", v, c[i], changed=i < changed, stale=float(stale[v][i]) if v in stale else 0.0)
             for i in range(N) for v, c in correct.items()]
 
 
-def summary_for(results: list[dict], *, update: dict | None = None) -> dict:
+def summary_for(results: list[ResultRecord], *, update: dict | None = None) -> Summary:
     """summary.json as `ragtune eval` writes it: metrics, cost at PRICES, freshness when `update` is given."""
-    variants = list(dict.fromkeys(r["variant"] for r in results))
-    s = summarize(results, variants, resamples=300)
+    variants = list(dict.fromkeys(r.variant for r in results))
+    s = build_summary(results, variants, resamples=300)
     adapters = {v: RETRAIN for v in variants if v in TUNED}
     retrieval = {v: RETRIEVES[v] for v in variants}
-    s["cost"] = cost_summary(s, PRICES, adapters=adapters, retrieval=retrieval,
-                             sync_s=update["sync_s"] if update else None)
-    if update:
-        s["freshness"] = freshness_summary(results, variants, update, {v: RETRAIN.seconds for v in adapters},
-                                           retrieval, resamples=300)
-    return s
+    cost = cost_summary(s, PRICES, adapters=adapters, retrieval=retrieval, sync_s=update["sync_s"] if update else None)
+    fresh = freshness_summary([r.to_json() for r in results], variants, update, {v: RETRAIN.seconds for v in adapters},
+                              retrieval, resamples=300) if update else None
+    return replace(s, cost=cost, freshness=fresh)
 
 
 UPDATE = {"status": "done", "sync_s": 1.5, "added": [], "changed": ["d.md"], "removed": [], "version_before": 1,
           "version_after": 2}
 
 
-def after_run() -> tuple[dict, list[dict]]:
+def after_run() -> tuple[Summary, list[ResultRecord]]:
     """After an update that changed q00-q07: ft (not retrained) gives the old value there, ft+rag on 4 of them."""
     correct = {"base": NONE, "rag": [1] * 8 + SAME_RAG[8:], "ft": [0] * 8 + SAME_FT[8:],
                "ft+rag": [0] * 4 + [1] * 4 + SAME_FT[8:]}
@@ -80,8 +81,8 @@ def after_run() -> tuple[dict, list[dict]]:
     return summary_for(results, update=UPDATE), results
 
 
-def write_run(run_dir: Path, results: list[dict], summary: dict) -> Path:
+def write_run(run_dir: Path, results: list[ResultRecord], summary: Summary) -> Path:
     run_dir.mkdir(parents=True)
-    (run_dir / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in results), encoding="utf-8")
+    write_jsonl(run_dir / RESULTS, [r.to_json() for r in results])
     write_summary(run_dir, summary)
     return run_dir

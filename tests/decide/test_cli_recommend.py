@@ -58,11 +58,11 @@ def test_newest_run_is_the_default(project):
 
 def test_clear_errors_for_missing_or_unevaluated_runs(project):
     missing = run("recommend", "eval-9", "-p", str(project))
-    assert missing.exit_code == 1 and "run eval-9 not found" in missing.text
+    assert missing.exit_code == 2 and "no run 'eval-9'" in missing.text
     (project / "runs" / "eval-3").mkdir()
     unsummarised = run("recommend", "eval-3", "-p", str(project))
-    assert unsummarised.exit_code == 1 and "run `ragtune eval` first" in unsummarised.text
+    assert unsummarised.exit_code == 2 and "run `ragtune eval` first" in unsummarised.text
     bad_word = run("recommend", "eval-1", "-p", str(project), "--updates", "sometimes")
-    assert bad_word.exit_code == 1 and "--updates 'sometimes'" in bad_word.text
+    assert bad_word.exit_code == 2 and "--updates 'sometimes'" in bad_word.text
     stale_after = run("recommend", "eval-1", "--after", "eval-1", "-p", str(project))
-    assert stale_after.exit_code == 1 and "--freshness" in stale_after.text
+    assert stale_after.exit_code == 2 and "--freshness" in stale_after.text

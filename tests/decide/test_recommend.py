@@ -2,12 +2,13 @@
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
 from decide_runs import (CLEAR_FT, CLEAR_RAG, NONE, SAME_FT, SAME_RAG, PRICES, after_run, results_for, summary_for)
 from ragtune.decide import Constraints, DecisionError, recommend
-from ragtune.decide.accuracy import contenders, paired_correct, win_shares
+from ragtune.decide.rules import contenders, paired_correct, win_shares
 
 SAME = {"base": NONE, "rag": SAME_RAG, "ft": SAME_FT}
 CLEAR = {"base": NONE, "rag": CLEAR_RAG, "ft": CLEAR_FT}
@@ -184,8 +185,7 @@ def test_every_reason_cites_a_rule_and_a_number():
 
 def test_a_run_without_cost_figures_falls_back_on_latency():
     results = results_for(SAME)
-    summary = summary_for(results)
-    del summary["cost"]
+    summary = replace(summary_for(results), cost=None)
     out = recommend(summary, results, Constraints(updates_per_month=0, budget_usd_per_month=10), resamples=200)
     assert out["winner"] == "ft" and out["decided_by"] == "latency"  # 500 ms against rag's 2,000 ms
     assert any("budget" in r and "could not be checked" in r for r in out["reasons"])

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from ragtune.questions import QuestionsError, load_questions
-from ragtune.evaluate.runner import read_results
+from ragtune.evaluate.results import ResultRecord, read_results
 from ragtune.evaluate.summary import summarize
+from ragtune.questions import QuestionsError, load_questions
 
 
 def _write(path, lines):
@@ -38,9 +38,12 @@ def test_questions_errors_name_the_line(tmp_path, lines, match):
 
 def test_torn_last_line_is_dropped(tmp_path):
     good = {"question_id": "a", "variant": "base", "metrics": {}}
-    (tmp_path / "results.jsonl").write_text(json.dumps(good) + "\n" + '{"question_id": "b", "var')
-    assert read_results(tmp_path) == [good]
-    assert (tmp_path / "results.jsonl").read_text() == json.dumps(good) + "\n"  # the file is repaired too
+    torn = json.dumps(good) + "\n" + '{"question_id": "b", "var'
+    (tmp_path / "results.jsonl").write_text(torn)
+    assert read_results(tmp_path) == [ResultRecord("a", "base")]
+    assert (tmp_path / "results.jsonl").read_text() == torn  # readers only read
+    assert read_results(tmp_path, repair=True) == [ResultRecord("a", "base")]
+    assert (tmp_path / "results.jsonl").read_text() == json.dumps(good) + "\n"  # the writer repairs
 
 
 def _result(q, variant, contains, total_s=1.0):

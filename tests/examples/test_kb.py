@@ -16,7 +16,7 @@ import pytest
 
 from ragtune.corpus import load_corpus
 from ragtune.evaluate.metrics import contains_answer
-from ragtune.synth.normalize import STOPWORDS, normalize_text, tokens
+from ragtune.text import STOPWORDS, normalize_text, tokens
 
 KB = Path(__file__).resolve().parents[2] / "examples" / "kb"
 sys.path.insert(0, str(KB))

@@ -15,14 +15,14 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from ragtune.models.local import packaged_generator_path  # noqa: E402
+from ragtune.models.packaged import packaged_generator_path  # noqa: E402
 
 # Runs a conversion whose writer dies by SIGKILL halfway through writing the weights: a hard crash,
 # no `finally`, no cleanup. The real writer is replaced only to choose the moment of death.
 CRASH_SCRIPT = textwrap.dedent(
     """
     import os, signal
-    from ragtune.models import local
+    from ragtune.models import packaged
 
     def dying_writer(gguf, out):
         out.mkdir(parents=True)
@@ -33,8 +33,8 @@ CRASH_SCRIPT = textwrap.dedent(
             f.flush()
             os.kill(os.getpid(), signal.SIGKILL)
 
-    local._write_hf_folder = dying_writer
-    local.packaged_generator_path()
+    packaged._write_hf_folder = dying_writer
+    packaged.packaged_generator_path()
     """
 )
 
@@ -97,7 +97,7 @@ def tiny_llama_dir(converted: Converted, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def minilm():
-    from ragtune.models.local import packaged_embedder_path
+    from ragtune.models.packaged import packaged_embedder_path
     from ragtune.models.st_embedder import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(packaged_embedder_path(), device="cpu")

@@ -6,7 +6,7 @@ import pytest
 
 from ragtune.models import st_embedder
 from ragtune.models.device import _malloc_trim
-from ragtune.models.local import packaged_embedder_path as minilm_path
+from ragtune.models.packaged import packaged_embedder_path as minilm_path
 
 # Frees ~100 MiB of varied-size tensors into glibc's heap behind a small live one, then trims.
 FRAGMENT_AND_TRIM = textwrap.dedent(

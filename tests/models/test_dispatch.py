@@ -3,7 +3,7 @@ import pytest
 from ragtune.config import ModelSettings
 from ragtune.models import ModelError, load_embedder, load_generator
 from ragtune.models.hf_generator import TransformersGenerator
-from ragtune.models.local import packaged_embedder_path
+from ragtune.models.packaged import packaged_embedder_path
 from ragtune.models.openai_http import OpenAIChatGenerator, OpenAIEmbedder
 from ragtune.models.st_embedder import SentenceTransformerEmbedder
 

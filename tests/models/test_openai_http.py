@@ -135,7 +135,7 @@ def test_embedder_learns_dim_lazily_or_takes_it(server):
 def test_token_estimate_is_conservative():
     from transformers import AutoTokenizer
 
-    from ragtune.models.local import packaged_embedder_path
+    from ragtune.models.packaged import packaged_embedder_path
 
     tokenizer = AutoTokenizer.from_pretrained(packaged_embedder_path(), local_files_only=True)
     texts = ["How long is the warranty of the Zephyr 9?", "a, b; c: d!", "Lorem ipsum " * 50, "1234567890 " * 20]

@@ -3,7 +3,7 @@ import torch
 import pytest
 
 from ragtune.models import Embedder, ModelError
-from ragtune.models.local import packaged_embedder_path as minilm_path
+from ragtune.models.packaged import packaged_embedder_path as minilm_path
 from ragtune.models.st_embedder import SentenceTransformerEmbedder
 
 LONG = " ".join(f"The clause number {i} of the contract concerns warranty repairs." for i in range(60))

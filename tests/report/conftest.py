@@ -1,9 +1,10 @@
 """Eval runs built the way `ragtune eval` builds them (records like runs/<id>/results.jsonl, metrics from
-ragtune.evaluate.metrics, summary.json from summarize + cost_summary + freshness_summary), small enough to read."""
+ragtune.evaluate.metrics, summary.json from build_summary + cost_summary + freshness_summary), small enough to read."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from ragtune.config import CostSettings
 from ragtune.evaluate.cost import TrainingCost, cost_summary
 from ragtune.evaluate.freshness import freshness_summary
 from ragtune.evaluate.metrics import answer_metrics, citation_metrics, retrieval_metrics, stale_answer
-from ragtune.evaluate.summary import summarize, write_summary
+from ragtune.evaluate.results import write_summary
+from ragtune.evaluate.summary import build_summary
 
 K = 3
 RETRIEVAL = {"base": False, "rag": True, "ft": False, "ft+rag": True, "raft": True}
@@ -83,15 +85,13 @@ def write_run(run_dir: Path, records: list[dict], variants: list[str], *, update
             "packages": {"python": "3.11", "ragtune": "0.1.0"}, "generator": {"spec": "smollm2", "hash": "cd34"},
             "embedder": "minilm", "seed": 0, "temperature": 0.0, "created": "2026-01-02T03:04:05"}), encoding="utf-8")
     if summary:
-        s = summarize(records, variants, resamples=200)
-        s["k"] = K
+        s = build_summary(records, variants, resamples=200)
         training = {"ft": TrainingCost(300.0, 20000, 0.0075)} if "ft" in variants else {}
-        s["cost"] = cost_summary(s, CostSettings(), adapters=training, retrieval=retrieval,
-                                 sync_s=update["sync_s"] if update else None)
-        if update:
-            s["freshness"] = freshness_summary(records, variants, update, {v: t.seconds for v, t in training.items()},
-                                               retrieval, resamples=200)
-        write_summary(run_dir, s)
+        cost = cost_summary(s, CostSettings(), adapters=training, retrieval=retrieval,
+                            sync_s=update["sync_s"] if update else None)
+        fresh = freshness_summary(records, variants, update, {v: t.seconds for v, t in training.items()},
+                                  retrieval, resamples=200) if update else None
+        write_summary(run_dir, replace(s, k=K, cost=cost, freshness=fresh))
     return run_dir
 
 

@@ -37,14 +37,14 @@ def test_recommendation_json_in_the_run_becomes_the_headline(tmp_path):
 def test_missing_run_names_where_it_looked(tmp_path):
     build_runs(tmp_path / "runs")
     result = run("report", "eval-nope", "--project", str(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no run 'eval-nope'" in result.text and "eval-after, eval-before" in result.text
 
 
 def test_run_without_answers_says_run_eval_first(tmp_path):
     (tmp_path / "runs" / "eval-empty").mkdir(parents=True)
     result = run("report", "eval-empty", "--project", str(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no summary.json and no answers to summarize: run `ragtune eval` first" in result.text
 
 

@@ -130,8 +130,11 @@ def test_build_runs_are_realistic(tmp_path: Path):
 
 
 def test_latency_note_when_answers_were_batched():
+    from ragtune.evaluate.results import VariantSummary
     from ragtune.report.operations import _latency_notes
 
-    assert _latency_notes({"rag": {"n": 150, "latency_n": 20}, "ft": {"n": 150, "latency_n": 150}, "x": {"n": 3}}) == (
+    stats = {v: VariantSummary(n, {}, {}, latency_n=m)
+             for v, n, m in (("rag", 150, 20), ("ft", 150, 150), ("x", 3, None))}
+    assert _latency_notes(stats) == (
         "Latency from the answers generated one at a time (rag: 20); the others ran in batches, whose time per "
         "answer measures throughput, not latency.",)

@@ -4,7 +4,7 @@ from retrieve_fixtures import paragraph_chunker
 from ragtune.corpus.document import Chunk, Document
 from ragtune.index import ChunkIndex
 from ragtune.retrieve import Filter, FilterError, parse_filter, retrieve
-from ragtune.retrieve.filters import filter_sql, metadata_matches
+from ragtune.retrieve.filters import Prefilter, metadata_matches
 
 RETRIEVERS = ["dense", "bm25", "hybrid"]
 
@@ -20,10 +20,10 @@ def test_parse_forms():
 
 
 def test_quotes_cannot_escape_the_literal():
-    sql = filter_sql([parse_filter("title=x' OR '1'='1")])
+    sql = Prefilter.build([parse_filter("title=x' OR '1'='1")]).sql()
     assert sql == "title = 'x'' OR ''1''=''1'"
     with pytest.raises(FilterError, match="number"):
-        filter_sql([parse_filter("page=1 OR 1=1")])
+        Prefilter.build([parse_filter("page=1 OR 1=1")]).sql()
 
 
 def test_metadata_value_types():

@@ -6,7 +6,7 @@ from ragtune.answer import BASE_SYSTEM
 from ragtune.synth.dataset import (qa_messages, read_chat_jsonl, split_by_fact, write_chat_jsonl,
                                    write_questions_jsonl)
 from ragtune.errors import SynthError
-from ragtune.synth.normalize import normalize_text
+from ragtune.text import normalize_text
 from ragtune.synth.pairs import QAPair
 from ragtune.synth.user_data import load_chat, load_questions
 

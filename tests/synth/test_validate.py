@@ -1,5 +1,6 @@
-from ragtune.synth.normalize import normalize_text, split_sentences, tokens
+from ragtune.synth.sentences import split_sentences
 from ragtune.synth.validate import check_pair, check_support
+from ragtune.text import normalize_text, tokens
 
 from synth_fixtures import HISTORY, WARRANTY
 

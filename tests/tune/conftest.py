@@ -10,7 +10,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from ragtune.models.local import packaged_generator_path  # noqa: E402
+from ragtune.models.packaged import packaged_generator_path  # noqa: E402
 from ragtune.tune import TrainingResult, TuneConfig, train_lora  # noqa: E402
 
 FACTS = [

@@ -15,6 +15,8 @@ from safetensors.torch import load_file
 from cli_helpers import run
 from ragtune.evaluate.session import evaluate, summarize_run
 from ragtune.project import Project
+from ragtune.tune.session import tune_project
+from ragtune.variants import answerer, available_variants
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "docs"
 
@@ -66,7 +68,7 @@ def test_synth_writes_the_training_files(project):
 
 def test_ft_variants_need_a_trained_run(project):
     result = run("ask", "Which kettle?", "--variant", "ft", "-p", str(project))
-    assert result.exit_code == 1 and "no finished ft run" in result.text and "ragtune tune" in result.text
+    assert result.exit_code == 2 and "no finished ft run" in result.text and "ragtune tune" in result.text
     assert "unknown variant" in run("ask", "x", "--variant", "fine", "-p", str(project)).text
 
 
@@ -103,10 +105,10 @@ def test_interrupted_tune_resumes_to_the_same_adapter(project):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        Project(project).tune(run="ft-two", progress=interrupt)
+        tune_project(Project(project), run="ft-two", progress=interrupt)
     assert json.loads((project / "runs" / "ft-two" / "run.json").read_text())["status"] == "running"
     assert "resume with" in run("status", "-p", str(project)).text
-    assert run("ask", "x", "--variant", "ft", "--run", "ft-two", "-p", str(project)).exit_code == 1
+    assert run("ask", "x", "--variant", "ft", "--run", "ft-two", "-p", str(project)).exit_code == 2
 
     resumed = run("tune", "--resume", "-p", str(project))
     assert resumed.exit_code == 0, resumed.output
@@ -115,7 +117,7 @@ def test_interrupted_tune_resumes_to_the_same_adapter(project):
     b = load_file(project / "runs" / "ft-two" / "adapter" / "adapter_model.safetensors")
     assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
     nothing = run("tune", "--resume", "-p", str(project))
-    assert nothing.exit_code == 1 and "no unfinished ft run" in nothing.text
+    assert nothing.exit_code == 2 and "no unfinished ft run" in nothing.text
 
 
 def test_export_merged(project, tmp_path):
@@ -124,7 +126,7 @@ def test_export_merged(project, tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "config.json").is_file() and (out / "model.safetensors").is_file()
     again = run("export", "--merged", str(out), "-p", str(project))
-    assert again.exit_code == 1 and "not empty" in again.text
+    assert again.exit_code == 2 and "not empty" in again.text
 
 
 def test_eval_every_variant_then_resume_an_interrupted_run(project, tmp_path):
@@ -166,7 +168,7 @@ def test_eval_every_variant_then_resume_an_interrupted_run(project, tmp_path):
     assert lines[:4] == partial and len(lines) == 6
     assert len({(json.loads(x)["question_id"], json.loads(x)["variant"]) for x in lines}) == 6
     other = run("eval", "-q", str(questions), "--variants", "base", "--run", "eval-b", "-p", str(project))
-    assert other.exit_code == 1 and "other variants" in other.text
+    assert other.exit_code == 2 and "other variants" in other.text
 
 
 def _questions(path: Path, rows: list[dict]) -> Path:
@@ -187,11 +189,12 @@ retriever = "none"
 """)
     try:
         proj = Project(project)
-        assert {"bm25-k2", "ft-one-closed"} <= set(proj.available_variants())
-        answer = proj.ask("How long is the warranty?", "bm25-k2")
+        assert {"bm25-k2", "ft-one-closed"} <= set(available_variants(proj))
+        answer = answerer(proj, "bm25-k2").answer(["How long is the warranty?"])[0]
         assert 1 <= len(answer.passages) <= 2 and all(set(h.ranks) == {"bm25"} for h in answer.passages)
-        assert proj.adapter_for("ft-one-closed") == project / "runs" / "ft-one" / "adapter"
-        assert proj.ask("How long is the warranty?", "ft-one-closed").completion.model.endswith("+ft-one")
+        closed = answerer(proj, "ft-one-closed")
+        assert closed.adapter == project / "runs" / "ft-one" / "adapter"
+        assert closed.answer(["How long is the warranty?"])[0].completion.model.endswith("+ft-one")
         qs = _questions(tmp_path / "q.jsonl", [{"id": "w", "question": "How long is the warranty?",
                                                  "answers": ["3 years"], "sources": ["policies/warranty.md"]}])
         result = run("eval", "-q", str(qs), "--variants", "bm25-k2,ft-one-closed", "--run", "eval-custom",
@@ -202,7 +205,7 @@ retriever = "none"
         assert manifest["retrieval"] == {"bm25-k2": True, "ft-one-closed": False}
         toml.write_text(original + '[variants.rag]\nretriever = "bm25"\n')
         clash = run("ask", "warranty?", "--variant", "rag", "-p", str(project))
-        assert clash.exit_code == 1 and "redefines a standard variant" in clash.text
+        assert clash.exit_code == 2 and "redefines a standard variant" in clash.text
     finally:
         toml.write_text(original)
 
@@ -218,10 +221,11 @@ def test_a_judge_that_cannot_answer_leaves_its_metrics_unmeasured(project, tiny_
         proj = Project(project)
         run_dir, results = evaluate(proj, qs, ["base", "rag"], run="eval-judge")
         for r in results:
-            assert "error" in r["judge"] and r["metrics"]["judge_correct"] is None
+            assert "error" in r.judge and r.metrics["judge_correct"] is None
         summary = summarize_run(proj, run_dir)
-        assert summary["variants"]["rag"]["metrics"]["judge_correct"] == {"value": None, "low": None, "high": None,
-                                                                          "n": 0}
+        assert summary.variants["rag"].metrics["judge_correct"].to_json() == {"value": None, "low": None,
+                                                                               "high": None, "n": 0}
+        assert summary.variants["rag"].metric("judge_correct") is None  # unmeasured, never a zero
     finally:
         toml.write_text(original)
 
@@ -232,12 +236,12 @@ def test_multiple_choice_is_scored_by_log_likelihood(project, tmp_path):
          "options": ["1 year", "3 years", "10 years"], "sources": ["policies/warranty.md"]}])
     run_dir, results = evaluate(Project(project), qs, ["base", "ft"], run="eval-mc")
     for r in results:
-        assert [o["text"] for o in r["options"]] == ["1 year", "3 years", "10 years"]
-        best = max(range(3), key=lambda i: r["options"][i]["logprob"])
-        assert r["metrics"]["mc_correct"] == float(best == 1)
-        assert all(o["logprob"] < 0 and o["tokens"] >= 1 for o in r["options"])
-    base, ft = (next(r for r in results if r["variant"] == v) for v in ("base", "ft"))
-    assert base["options"] != ft["options"]  # the adapter changes the likelihoods
+        assert [o["text"] for o in r.options] == ["1 year", "3 years", "10 years"]
+        best = max(range(3), key=lambda i: r.options[i]["logprob"])
+        assert r.metrics["mc_correct"] == float(best == 1)
+        assert all(o["logprob"] < 0 and o["tokens"] >= 1 for o in r.options)
+    base, ft = (next(r for r in results if r.variant == v) for v in ("base", "ft"))
+    assert base.options != ft.options  # the adapter changes the likelihoods
 
 
 def test_freshness_and_forgetting_probe(project, tmp_path):

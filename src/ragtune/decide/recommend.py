@@ -1,32 +1,41 @@
 """`recommend`: measured results + the user's constraints -> which variant to deploy, and why.
 
-A pure function over summary.json and results.jsonl records (docs/decision.md numbers the rules; every
+A pure function over a run's summary and result records (docs/decision.md numbers the rules; every
 reason cites one). Order: hard constraints exclude (rules 1-7), accuracy picks a clear winner (rules 8-9),
 otherwise cost at the user's volume decides among the variants accuracy cannot separate (rule 10).
+`recommend_run` reads a run folder (and an optional after-update run), recommends, and writes
+`recommendation.json` next to summary.json so the HTML report can embed it.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
-from typing import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping, Sequence
 
-from ragtune.config import CostSettings
-from ragtune.decide.accuracy import WIN_SHARE, accuracy_on, contenders, pair_with, paired_correct, win_shares
-from ragtune.decide.constraints import Constraints, describe_updates
-from ragtune.decide.cost_fallback import cheapest
-from ragtune.errors import DecisionError
-from ragtune.decide.evidence import VariantEvidence, gather_evidence
-from ragtune.decide.feasibility import FREQUENT_UPDATES, Verdict, judge, no_gpu_note
-from ragtune.numbers import pct_text, usd_text
+from ragtune.config import CostSettings, Settings
+from ragtune.decide.inputs import Constraints, VariantEvidence, constraints_from_settings, describe_updates, \
+    gather_evidence
+from ragtune.decide.rules import (FREQUENT_UPDATES, WIN_SHARE, Verdict, accuracy_on, cheapest, contenders, judge,
+                                  no_gpu_note, pair_with, paired_correct, win_shares)
+from ragtune.errors import DecisionError, RunError
 from ragtune.evaluate.cost import monthly_usd
-from ragtune.evaluate.stats import compare
+from ragtune.evaluate.results import Manifest, ResultRecord, Summary, read_manifest, read_results, read_summary
+from ragtune.evaluate.stats import Estimate, compare
+from ragtune.numbers import pct, pct_text, usd_text
+from ragtune.runs import RECOMMENDATION, run_folder, write_text
+
+if TYPE_CHECKING:
+    from ragtune.project import Project
 
 RULES_DOC = "docs/decision.md"
 
 
-def recommend(summary: dict, results: list[dict], constraints: Constraints, *, after_summary: dict | None = None,
-              after_results: list[dict] | None = None, resamples: int = 2000, seed: int = 0,
-              manifest: dict | None = None, prices: CostSettings | None = None) -> dict:
+def recommend(summary: Summary, results: Sequence[ResultRecord], constraints: Constraints, *,
+              after_summary: Summary | None = None, after_results: Sequence[ResultRecord] | None = None,
+              resamples: int = 2000, seed: int = 0, manifest: Manifest | None = None,
+              prices: CostSettings | None = None) -> dict:
     """The recommendation as a JSON-serialisable dict (winner, decided_by, headline, reasons, candidates).
 
     `after_*`: a run made with `ragtune eval --freshness` after the documents changed; `manifest`: the run's
@@ -66,13 +75,48 @@ def recommend(summary: dict, results: list[dict], constraints: Constraints, *, a
     }
 
 
-def _freshness(summary: dict, after_summary: dict | None) -> dict | None:
+def recommend_run(proj: Project | Settings, run_dir: str | Path | None = None, after_dir: str | Path | None = None,
+                  *, write: bool = True, **overrides) -> dict:
+    """Recommend from a run folder (or id) with the project's `[cost]`/`[constraints]`, `overrides` on top
+    (queries_per_day, updates_per_month, latency_ms, citations_required, sensitive_data, budget_usd_per_month,
+    gpu_available; None keeps the setting). Writes `recommendation.json` into the run folder unless `write=False`.
+    """
+    settings = proj if isinstance(proj, Settings) else proj.settings
+    constraints = constraints_from_settings(settings, **overrides)
+    run_path, summary, results, manifest = _read_run(settings.runs_dir, run_dir)
+    after_path = after_summary = after_results = None
+    if after_dir is not None:
+        after_path, after_summary, after_results, _ = _read_run(settings.runs_dir, after_dir)
+    out = recommend(summary, results, constraints, after_summary=after_summary, after_results=after_results,
+                    resamples=settings.eval.bootstrap_resamples, seed=settings.eval.seed, manifest=manifest,
+                    prices=settings.cost)
+    out["run"] = str(run_path)
+    out["after_run"] = str(after_path) if after_path is not None else None
+    if write:
+        write_text(run_path / RECOMMENDATION, json.dumps(out, indent=2, allow_nan=False) + "\n")
+    return out
+
+
+def _read_run(runs_dir: Path, run: str | Path | None) -> tuple[Path, Summary, list[ResultRecord], Manifest | None]:
+    """(folder, summary, results, manifest) of an eval run; a DecisionError that says what to run when it lacks one."""
+    try:
+        path = run_folder(runs_dir, run)
+        summary = read_summary(path)
+    except RunError as e:
+        raise DecisionError(str(e)) from e
+    results = read_results(path)
+    if not results:
+        raise DecisionError(f"{path} has no results.jsonl answers: run `ragtune eval` first.")
+    return path, summary, results, read_manifest(path)
+
+
+def _freshness(summary: Summary, after_summary: Summary | None) -> dict | None:
     if after_summary is None:
-        return summary.get("freshness")
-    if not after_summary.get("freshness"):
+        return summary.freshness
+    if not after_summary.freshness:
         raise DecisionError("the after-update run has no freshness figures: make it with "
                             "`ragtune eval -q QUESTIONS --freshness NEW_DOCS` after the documents change.")
-    return after_summary["freshness"]
+    return after_summary.freshness
 
 
 def _fresh_best(evidence: Mapping[str, VariantEvidence]) -> VariantEvidence | None:
@@ -81,16 +125,16 @@ def _fresh_best(evidence: Mapping[str, VariantEvidence]) -> VariantEvidence | No
     return max(fresh, key=lambda ev: ev.freshness["correct_changed"]["value"] or 0.0, default=None)
 
 
-def _missing_from(scored: Sequence[dict], verdicts: Mapping[str, Verdict]) -> dict[str, Verdict]:
-    asked = {r["variant"] for r in scored}
+def _missing_from(scored: Sequence[ResultRecord], verdicts: Mapping[str, Verdict]) -> dict[str, Verdict]:
+    asked = {r.variant for r in scored}
     return {v: Verdict(vd.excluded + (("9 not in after-run", f"(rule 9) {v} was not asked in the after-update "
                                        "run, so its accuracy on the current documents is unknown."),), vd.notes)
             for v, vd in verdicts.items() if vd.feasible and v not in asked}
 
 
-def _repriced(summary: dict, prices: CostSettings | None) -> list[str]:
+def _repriced(summary: Summary, prices: CostSettings | None) -> list[str]:
     """Say so when costs were recomputed at prices other than those the run recorded."""
-    recorded = (summary.get("cost") or {}).get("prices")
+    recorded = (summary.cost or {}).get("prices")
     if prices is None or not recorded:
         return []
     volume = ("queries_per_day", "updates_per_month")  # the constraints, not prices
@@ -101,8 +145,8 @@ def _repriced(summary: dict, prices: CostSettings | None) -> list[str]:
     return [f"(rule 3) costs are recomputed at the [cost] prices of ragtune.toml, not the run's: {listed}."]
 
 
-def _all_questions(results: Sequence[dict]) -> list[str]:
-    return sorted({r["question_id"] for r in results})
+def _all_questions(results: Sequence[ResultRecord]) -> list[str]:
+    return sorted({r.question_id for r in results})
 
 
 def _which_run(c: Constraints, use_after: bool, freshness: dict | None, after_results, n: int) -> list[str]:
@@ -124,8 +168,9 @@ def _which_run(c: Constraints, use_after: bool, freshness: dict | None, after_re
     return []
 
 
-def _decide(feasible: list[str], shares: dict[str, float], accuracy: dict, evidence: Mapping[str, VariantEvidence],
-            c: Constraints, resamples: int) -> tuple[str | None, str, list[str]]:
+def _decide(feasible: list[str], shares: dict[str, float], accuracy: Mapping[str, Estimate],
+            evidence: Mapping[str, VariantEvidence], c: Constraints,
+            resamples: int) -> tuple[str | None, str, list[str]]:
     if not feasible:
         return None, "none feasible", []
     if len(feasible) == 1:
@@ -135,21 +180,21 @@ def _decide(feasible: list[str], shares: dict[str, float], accuracy: dict, evide
         return winner, how, ["(rule 8) no question was answered by every feasible variant, so accuracy cannot "
                              f"compare them ({', '.join(feasible)})."] + reasons
     best = max(shares, key=lambda v: shares[v])
-    listed = "; ".join(f"{v} {pct_text(accuracy[v])} (best in {100 * shares[v]:.0f} %)"
+    listed = "; ".join(f"{v} {pct_text(accuracy[v])} (best in {pct(shares[v])})"
                        for v in sorted(shares, key=lambda v: -shares[v]))
     if shares[best] >= WIN_SHARE:
-        return best, "accuracy", [f"(rule 8) {best} has the highest accuracy in {100 * shares[best]:.0f} % of "
-                                  f"{resamples} bootstrap resamples of the questions (>= {100 * WIN_SHARE:.0f} % "
+        return best, "accuracy", [f"(rule 8) {best} has the highest accuracy in {pct(shares[best])} of "
+                                  f"{resamples} bootstrap resamples of the questions (>= {pct(WIN_SHARE)} "
                                   f"needed): {listed}."]
     tied = contenders(shares)
     winner, how, reasons = cheapest(tied, evidence, c)
     return winner, how, [f"(rule 8) the measurements cannot tell {', '.join(tied)} apart on accuracy: no variant "
-                         f"is best in {100 * WIN_SHARE:.0f} % of {resamples} resamples ({listed}); together they "
-                         f"are in {100 * sum(shares[v] for v in tied):.0f} %."] + reasons
+                         f"is best in {pct(WIN_SHARE)} of {resamples} resamples ({listed}); together they "
+                         f"are in {pct(sum(shares[v] for v in tied))}."] + reasons
 
 
-def _versus_reference(winner: str | None, evidence: Mapping[str, VariantEvidence], scored: Sequence[dict],
-                      questions: Sequence[str], accuracy: dict) -> list[str]:
+def _versus_reference(winner: str | None, evidence: Mapping[str, VariantEvidence], scored: Sequence[ResultRecord],
+                      questions: Sequence[str], accuracy: Mapping[str, Estimate]) -> list[str]:
     """How much the documents add: the winner against the model without them, on the same questions."""
     ref = "base" if "base" in evidence else next((v for v, ev in evidence.items() if ev.reference), None)
     if winner is None or ref is None or not questions:
@@ -176,7 +221,7 @@ def _headline(winner, decided_by, feasible, shares, accuracy, evidence, verdicts
         return f"Use {winner}: the only variant that meets your constraints ({acc})."
     if decided_by == "accuracy":
         return (f"Use {winner}: the most accurate variant that meets your constraints ({acc}, best in "
-                f"{100 * shares[winner]:.0f} % of {resamples} resamples).")
+                f"{pct(shares[winner])} of {resamples} resamples).")
     tied = contenders(shares) if shares else feasible
     if decided_by == "latency":
         return f"Use {winner}: {', '.join(tied)} cannot be told apart on accuracy, and {winner} answers fastest."
@@ -185,16 +230,17 @@ def _headline(winner, decided_by, feasible, shares, accuracy, evidence, verdicts
             f"at your volume ({usd_text(month)}/month, {acc}).")
 
 
-def _candidate(ev: VariantEvidence, vd: Verdict, acc: dict, share: float | None, c: Constraints) -> dict:
+def _candidate(ev: VariantEvidence, vd: Verdict, acc: Estimate, share: float | None, c: Constraints) -> dict:
     f = ev.freshness or {}
     return {
         "variant": ev.name, "role": "reference" if ev.reference else "candidate", "feasible": vd.feasible,
         "excluded_by": [label for label, _ in vd.excluded], "excluded_because": [r for _, r in vd.excluded],
-        "notes": list(vd.notes), "retrieval": ev.retrieval, "adapter": ev.adapter, "accuracy": acc,
+        "notes": list(vd.notes), "retrieval": ev.retrieval, "adapter": ev.adapter, "accuracy": acc.to_json(),
         "win_share": share,
         "monthly_usd": monthly_usd(ev.cost, c.queries_per_day, c.updates_per_month) if ev.cost else None,
         "per_1k_queries_usd": 1000 * ev.cost.per_query_usd if ev.cost else None,
         "update_usd": ev.cost.update_usd if ev.cost else None, "p50_s": ev.p50_s, "retrain_s": ev.retrain_s,
-        "answers": ev.answers, "cited_answers": ev.cited_answers, "citation_precision": ev.citation_precision,
+        "answers": ev.answers, "cited_answers": ev.cited_answers,
+        "citation_precision": ev.citation_precision.to_json() if ev.citation_precision is not None else None,
         "changed_facts": f.get("correct_changed"), "stale": f.get("stale"), "absorb_s": f.get("absorb_s"),
     }

@@ -19,12 +19,14 @@ $3.00 per 1M training tokens.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from itertools import combinations
 from pathlib import Path
+from typing import Any, Mapping
 
 from ragtune.config import CostSettings
+from ragtune.evaluate.results import Summary
+from ragtune.runs import CARD, read_json
 
 DAYS_PER_MONTH = 30
 CURVE_QPD = [m * 10 ** e for e in range(1, 7) for m in (1, 3)][:-1]  # 10, 30, 100, ... 300000, 1000000
@@ -72,13 +74,13 @@ def training_cost(card: dict, prices: CostSettings, synth_s: float = 0.0) -> Tra
 
 def load_training_cost(run_dir: Path, synth_report: Path | None, prices: CostSettings) -> TrainingCost:
     """`run_dir/training_card.json`, plus the synthesis seconds from `synth_report`: a retrain re-runs both."""
-    card_path = Path(run_dir) / "training_card.json"
+    card_path = Path(run_dir) / CARD
     if not card_path.is_file():
         raise ValueError(f"{card_path} not found; run `ragtune tune` first, or name a finished run.")
     synth_s = 0.0
     if synth_report is not None and Path(synth_report).is_file():
-        synth_s = float(json.loads(Path(synth_report).read_text(encoding="utf-8")).get("seconds") or 0.0)
-    return training_cost(json.loads(card_path.read_text(encoding="utf-8")), prices, synth_s)
+        synth_s = float(read_json(synth_report).get("seconds") or 0.0)
+    return training_cost(read_json(card_path), prices, synth_s)
 
 
 def monthly_usd(vc: VariantCost, queries_per_day: float, updates_per_month: float) -> float:
@@ -107,31 +109,33 @@ def _cheaper(a: VariantCost, b: VariantCost, updates_per_month: float) -> tuple[
     return high.variant, low.variant
 
 
-def cost_summary(summary: dict, prices: CostSettings, *, adapters: dict[str, TrainingCost | None],
-                 retrieval: dict[str, bool], sync_s: float | None) -> dict:
-    """Per-variant costs, the monthly curve and pairwise break-evens for `summary.json`'s variants (strict JSON).
+def cost_summary(summary: Summary | Mapping[str, Any], prices: CostSettings, *,
+                 adapters: Mapping[str, TrainingCost | None], retrieval: Mapping[str, bool],
+                 sync_s: float | None) -> dict:
+    """Per-variant costs, the monthly curve and pairwise break-evens for the summary's variants (strict JSON).
 
-    `adapters[v]`: the training cost of an adapter variant (None: unknown); `retrieval[v]`: whether v re-syncs
-    the index on an update; `sync_s`: measured seconds of one re-sync (None: not measured, counted as 0)."""
+    `summary`: a `Summary` (or summary.json's dict); `adapters[v]`: the training cost of an adapter variant
+    (None: unknown); `retrieval[v]`: whether v re-syncs the index on an update; `sync_s`: measured seconds of
+    one re-sync (None: not measured, counted as 0)."""
+    if not isinstance(summary, Summary):
+        summary = Summary.from_json(summary)
     notes: list[str] = []
     if sync_s is None:
         notes.append("index re-sync time not measured: a retrieval variant's update is counted as $0")
     sync_usd = (sync_s or 0.0) * prices.hardware_usd_per_hour / 3600
     costs: dict[str, VariantCost] = {}
     out: dict[str, dict] = {}
-    for v, s in summary["variants"].items():
+    for v, s in summary.variants.items():
         train = adapters.get(v)
         if v in adapters and train is None:
             notes.append(f"{v}: no training cost known; its retrain is counted as $0")
         update = (train.usd if train else 0.0) + (sync_usd if retrieval.get(v, False) else 0.0)
         one_time = train.usd if train else 0.0
-        mean_s = s["latency_s"]["total_s"]["mean"]
         per_query = None
-        if mean_s is None:
+        if s.mean_s is None:
             notes.append(f"{v}: no answers measured; left out of the per-query figures, curve and break-even")
         else:
-            tokens = s["tokens"]
-            per_query = query_cost_usd(mean_s, tokens["prompt"] or 0.0, tokens["completion"] or 0.0, prices)
+            per_query = query_cost_usd(s.mean_s, s.tokens.prompt or 0.0, s.tokens.completion or 0.0, prices)
             costs[v] = VariantCost(v, per_query, update, one_time)
         out[v] = {"per_query_usd": per_query, "per_1k_queries_usd": None if per_query is None else 1000 * per_query,
                   "update_usd": update, "one_time_usd": one_time, "training": asdict(train) if train else None,

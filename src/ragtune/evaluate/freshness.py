@@ -13,17 +13,14 @@ of the base model and each fine-tuned one without retrieval, so a user sees what
 
 from __future__ import annotations
 
-import json
-import os
 from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from ragtune.evaluate.results import ResultRecord, as_records
 from ragtune.evaluate.summary import metric_ci
-
-UPDATE = "freshness.json"  # what the update did: sync report, seconds, corpus versions
-FORGETTING_DIR = "forgetting"
+from ragtune.runs import UPDATE, read_json_if, write_json
 
 
 def general_knowledge_path() -> Path:
@@ -32,28 +29,26 @@ def general_knowledge_path() -> Path:
 
 
 def write_update(run_dir: Path, update: dict) -> None:
-    run_dir.mkdir(parents=True, exist_ok=True)
-    temp = run_dir / f".{UPDATE}.tmp-{os.getpid()}"
-    temp.write_text(json.dumps(update, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(temp, run_dir / UPDATE)
+    """`freshness.json`: what the update did (sync report, seconds, corpus versions before and after)."""
+    write_json(run_dir / UPDATE, update)
 
 
 def read_update(run_dir: Path) -> dict | None:
-    path = run_dir / UPDATE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return read_json_if(run_dir / UPDATE)
 
 
-def freshness_summary(results: Sequence[dict], variants: Sequence[str], update: dict,
+def freshness_summary(results: Sequence[ResultRecord | dict], variants: Sequence[str], update: dict,
                       retrain_s: Mapping[str, float | None], retrieval: Mapping[str, bool], *,
                       seed: int = 0, resamples: int = 2000) -> dict:
     """Per variant: correct on changed / unchanged questions, stale rate, seconds to absorb the update."""
+    records = as_records(results)
     sync_s = update.get("sync_s")
     out: dict = {"update": update, "variants": {}}
     ci = partial(metric_ci, seed=seed, resamples=resamples)
     for v in variants:
-        rows = [r for r in results if r["variant"] == v and r["gold"]]
-        changed = [r for r in rows if r.get("old_answers")]
-        unchanged = [r for r in rows if not r.get("old_answers")]
+        rows = [r for r in records if r.variant == v and r.gold]
+        changed = [r for r in rows if r.old_answers]
+        unchanged = [r for r in rows if not r.old_answers]
         if retrieval.get(v):
             absorb, how = sync_s, "index sync"
         elif retrain_s.get(v) is not None:

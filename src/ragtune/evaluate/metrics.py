@@ -8,13 +8,11 @@ trec_eval (via pytrec_eval): P_k, recall_k, success_k, recip_rank on the top k, 
 from __future__ import annotations
 
 import math
-import re
-import string
 from collections import Counter
 from typing import Sequence
 
 from ragtune.answer import is_abstention
-from ragtune.synth.normalize import STOPWORDS, tokens
+from ragtune.text import content_words, squad_normalize, tokens
 
 # -- retrieval -----------------------------------------------------------------------------------
 
@@ -62,16 +60,6 @@ def retrieval_metrics(doc_ids: Sequence[str], sources: Sequence[str], k: int) ->
 
 
 # -- answers -------------------------------------------------------------------------------------
-
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = set(string.punctuation)
-
-
-def squad_normalize(text: str) -> str:
-    """The SQuAD v1.1 evaluation script's normalisation: lower case, no punctuation, no articles, single spaces."""
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
-    return " ".join(_ARTICLES.sub(" ", text).split())
-
 
 def exact_match(prediction: str, golds: Sequence[str]) -> float | None:
     """1 if the normalised prediction equals a normalised gold answer (best over golds); None without golds."""
@@ -162,7 +150,7 @@ def groundedness(prediction: str, passages: Sequence[str]) -> float | None:
     passages or without content (an abstention says nothing to ground)."""
     if not passages or is_abstention(prediction):
         return None
-    content = [t for t in tokens(prediction) if t not in STOPWORDS]
+    content = content_words(prediction)
     if not content:
         return None
     context = set(tokens(" ".join(passages)))

@@ -7,87 +7,77 @@ run measured: settings, package versions, model and adapter hashes, corpus table
 
 from __future__ import annotations
 
-import json
-import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from ragtune.errors import EvalError
 from ragtune.answer import Answer
-from ragtune.evaluate.metrics import answer_metrics, citation_metrics, groundedness, retrieval_metrics, stale_answer
+from ragtune.errors import EvalError
+from ragtune.evaluate.judge import judge_answer
+from ragtune.evaluate.metrics import answer_metrics, choice_metrics, citation_metrics, groundedness, retrieval_metrics, stale_answer
+from ragtune.models.protocols import Generator
 from ragtune.questions import Question
+from ragtune.evaluate.results import Passage, ResultRecord, Tokens, read_results
+from ragtune.runs import MANIFEST, RESULTS, append_jsonl, read_json, write_json
+from ragtune.variants import Answerer
 
-RESULTS = "results.jsonl"
-MANIFEST = "manifest.json"
-
-Progress = Callable[[int, int], None]  # (done, total)
-# Extra measurements for one answer (multiple choice, judge): fields for the record; its "metrics" are merged.
-Score = Callable[[Question, str, Answer], dict]
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 
-def result_record(q: Question, variant: str, answer: Answer, top_k: int, retrieval: bool) -> dict:
+def result_record(q: Question, variant: str, answer: Answer, top_k: int, retrieval: bool) -> ResultRecord:
     """Everything measured for one question and variant, with its metrics (retrieval ones at the eval's k)."""
     c = answer.completion
-    record = {
-        "question_id": q.id, "variant": variant, "question": q.question, "answer": answer.text,
-        "gold": list(q.answers), "sources": list(q.sources), "tags": list(q.tags),
-        "retrieved": [{"rank": n, "chunk_id": h.chunk_id, "doc_id": h.doc_id, "score": h.score, "ranks": h.ranks}
-                      for n, h in enumerate(answer.passages, start=1)],
-        "cited_doc_ids": answer.cited_doc_ids,
-        "citation_sources": [x.source for x in answer.citations],
-        "invalid_citations": list(answer.invalid_citations),
-        "timings": {k: round(v, 6) for k, v in answer.timings.items()} | {"batch_size": c.batch_size},
-        "tokens": {"prompt": c.prompt_tokens, "completion": c.completion_tokens},
-        "model": c.model,
-    }
-    if q.old_answers:
-        record["old_answers"] = list(q.old_answers)
     metrics = answer_metrics(answer.text, q.answers)
     metrics["stale"] = stale_answer(answer.text, q.answers, q.old_answers)
     if retrieval:
         metrics |= retrieval_metrics([h.doc_id for h in answer.passages], q.sources, top_k)
         metrics |= citation_metrics(answer.cited_doc_ids, q.sources, len(answer.invalid_citations))
         metrics["groundedness"] = groundedness(answer.text, [h.text for h in answer.passages])
-    record["metrics"] = metrics
-    return record
+    return ResultRecord(
+        question_id=q.id, variant=variant, question=q.question, answer=answer.text, gold=q.answers,
+        sources=q.sources, tags=q.tags,
+        retrieved=tuple(Passage(n, h.chunk_id, h.doc_id, h.score, h.ranks) for n, h in enumerate(answer.passages, 1)),
+        cited_doc_ids=tuple(answer.cited_doc_ids), citation_sources=tuple(x.source for x in answer.citations),
+        invalid_citations=answer.invalid_citations,
+        timings={k: round(v, 6) for k, v in answer.timings.items()} | {"batch_size": c.batch_size},
+        tokens=Tokens(c.prompt_tokens, c.completion_tokens), model=c.model, metrics=metrics,
+        old_answers=q.old_answers)
 
 
-def read_results(run_dir: Path) -> list[dict]:
-    """The complete lines of `results.jsonl`; a torn last line (a crash mid-write) is cut off the file."""
-    path = run_dir / RESULTS
-    if not path.is_file():
-        return []
-    raw = path.read_bytes()
-    records, good_bytes = [], 0
-    for line in raw.splitlines(keepends=True):
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            break
-        if not line.endswith(b"\n"):
-            records.pop()
-            break
-        good_bytes += len(line)
-    if good_bytes < len(raw):
-        with path.open("r+b") as f:
-            f.truncate(good_bytes)
-    return records
+def beyond_text(record: ResultRecord, q: Question, who: Answerer, answer: Answer,
+                judge: Generator | None) -> ResultRecord:
+    """Measurements beyond the generated text: multiple choice by log-likelihood (questions with `options`)
+    and the optional LLM judge, whose failures stay unmeasured (see `ragtune.evaluate.judge`)."""
+    metrics, options, verdict = dict(record.metrics), record.options, record.judge
+    if q.options:
+        scores = who.choose(q.question, q.options, answer.passages)
+        options = tuple({"text": o, "logprob": lp, "tokens": n} for o, (lp, n) in zip(q.options, scores)) \
+            if scores else None
+        metrics |= choice_metrics(scores or [], q.options, q.answers)
+    if judge is not None:
+        out = judge_answer(judge, q.question, q.answers, answer.text,
+                           [h.text for h in answer.passages] if who.retrieval else None)
+        metrics |= out["metrics"]
+        verdict = out["judge"]
+    return replace(record, metrics=metrics, options=options, judge=verdict)
 
 
-def run_eval(ask: Callable[[list[str], str], list[Answer]], questions: Sequence[Question], variants: Sequence[str],
-             run_dir: Path, *, top_k: int, retrieval: Mapping[str, bool], score: Score | None = None,
-             progress: Progress | None = None, batch_size: int = 1, latency_sample: int = 0) -> list[dict]:
+def run_eval(answerers: Mapping[str, Answerer], questions: Sequence[Question], run_dir: Path, *, top_k: int,
+             judge: Generator | None = None, progress: Progress | None = None, stage: str = "Evaluating",
+             batch_size: int = 1,
+             latency_sample: int = 0) -> list[ResultRecord]:
     """Ask every question of every variant not already in `run_dir`, in blocks of `batch_size` questions.
 
     Block-major (each block goes through every variant before the next), so a partial run stays paired.
     The first `latency_sample` questions go alone (blocks of one): their timings are single-query latency.
-    `ask(questions, variant)` answers a block; `retrieval[v]` says whether variant v retrieves (its
-    retrieval and citation metrics are measured); `score` adds measurements beyond the generated answer.
+    A variant that retrieves also gets retrieval and citation metrics; questions with options are also
+    scored as multiple choice, and `judge` (a generator) grades every answer where given.
     """
     run_dir.mkdir(parents=True, exist_ok=True)
-    done = {(r["question_id"], r["variant"]) for r in read_results(run_dir)}
+    variants = list(answerers)
+    done = {(r.question_id, r.variant) for r in read_results(run_dir, repair=True)}
     total = len(questions) * len(variants)
     count = sum((q.id, v) in done for q in questions for v in variants)
     with (run_dir / RESULTS).open("a", encoding="utf-8") as f:
@@ -96,18 +86,14 @@ def run_eval(ask: Callable[[list[str], str], list[Answer]], questions: Sequence[
                 todo = [q for q in block if (q.id, variant) not in done]
                 if not todo:
                     continue
-                for q, answer in zip(todo, ask([q.question for q in todo], variant)):
-                    record = result_record(q, variant, answer, top_k, retrieval[variant])
-                    if score is not None:
-                        extra = score(q, variant, answer)
-                        record["metrics"] |= extra.pop("metrics", {})
-                        record |= extra
-                    f.write(json.dumps(record, ensure_ascii=False) + "\n")
-                    f.flush()
-                    os.fsync(f.fileno())
+                who = answerers[variant]
+                for q, answer in zip(todo, who.answer([q.question for q in todo])):
+                    record = beyond_text(result_record(q, variant, answer, top_k, who.retrieval), q, who, answer,
+                                         judge)
+                    append_jsonl(f, record.to_json())
                     count += 1
                     if progress:
-                        progress(count, total)
+                        progress(stage, count, total)
     return read_results(run_dir)
 
 
@@ -122,14 +108,10 @@ def write_manifest(run_dir: Path, manifest: dict) -> None:
     """Write the manifest for a new run, or check that a resumed run asks the same thing."""
     path = run_dir / MANIFEST
     if path.is_file():
-        old = json.loads(path.read_text(encoding="utf-8"))
+        old = read_json(path, redo="start a new run")
         for key in ("questions_hash", "variants", "corpus_version"):
             if old.get(key) != manifest.get(key):
                 raise EvalError(f"run {run_dir.name} was started with other {key.replace('_', ' ')} "
                                 f"({old.get(key)} vs {manifest.get(key)}); start a new run instead of resuming.")
         return
-    run_dir.mkdir(parents=True, exist_ok=True)
-    temp = run_dir / f".{MANIFEST}.tmp-{os.getpid()}"
-    temp.write_text(json.dumps({**manifest, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}, indent=2, default=str),
-                    encoding="utf-8")
-    os.replace(temp, path)
+    write_json(path, {**manifest, "created": time.strftime("%Y-%m-%dT%H:%M:%S")})

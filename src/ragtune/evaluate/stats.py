@@ -8,22 +8,52 @@ unmeasured score (e.g. an LLM judge that failed) and is always left out, never c
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
+
 Score = float | bool | None
+ESTIMATE_KEYS = ("value", "low", "high", "n")
+COMPARISON_KEYS = ("metric", "a", "b", "diff", "low", "high", "p_value", "test", "n", "significant", "better")
 
 
 @dataclass(frozen=True)
-class Estimate:
-    """A mean with its confidence interval; `n` counts only the measured values."""
+class Estimate(Mapping):
+    """A mean with its confidence interval; `n` counts only the measured values (NaN: nothing measured).
+
+    It also reads as its summary.json object `{value, low, high, n}` (None where nothing was measured):
+    the form `ragtune.numbers` formats and the report's charts draw.
+    """
 
     value: float
     low: float
     high: float
     n: int
+
+    @property
+    def measured(self) -> bool:
+        return not math.isnan(self.value)
+
+    def to_json(self) -> dict:
+        return {k: self[k] for k in ESTIMATE_KEYS}
+
+    @classmethod
+    def from_json(cls, obj: Mapping) -> Estimate:
+        return cls(*(_nan(obj.get(k)) for k in ("value", "low", "high")), int(obj.get("n") or 0))
+
+    def __getitem__(self, key: str):
+        if key not in ESTIMATE_KEYS:
+            raise KeyError(key)
+        return _none_if_nan(getattr(self, key))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ESTIMATE_KEYS)
+
+    def __len__(self) -> int:
+        return len(ESTIMATE_KEYS)
 
 
 @dataclass(frozen=True)
@@ -43,6 +73,26 @@ class Comparison:
     n: int
     significant: bool
     better: str | None
+    metric: str = ""  # the metric compared, where a summary names it
+
+    def to_json(self) -> dict:
+        """summary.json's comparison object: `metric` first, NaN as null."""
+        return {k: _none_if_nan(getattr(self, k)) for k in COMPARISON_KEYS}
+
+    @classmethod
+    def from_json(cls, obj: Mapping) -> Comparison:
+        return cls(obj["a"], obj["b"], _nan(obj.get("diff")), _nan(obj.get("low")), _nan(obj.get("high")),
+                   _nan(obj.get("p_value")), obj.get("test", ""), int(obj.get("n") or 0),
+                   bool(obj.get("significant")), obj.get("better"), obj.get("metric", ""))
+
+
+def _none_if_nan(x):
+    """NaN (nothing measured) as None, so the JSON files stay strict JSON."""
+    return None if isinstance(x, float) and math.isnan(x) else x
+
+
+def _nan(x: float | None) -> float:
+    return math.nan if x is None else float(x)
 
 
 def _check(confidence: float, resamples: int) -> None:

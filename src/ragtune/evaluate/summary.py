@@ -1,90 +1,103 @@
-"""`summary.json`: per variant every metric's mean with a 95 % bootstrap CI, latency and tokens,
-and paired comparisons between variants (McNemar on 0/1 outcomes, paired bootstrap otherwise)."""
+"""summary.json's figures: per variant every metric's mean with a 95 % bootstrap CI, latency and tokens,
+and paired comparisons between variants (McNemar on 0/1 outcomes, paired bootstrap otherwise).
+
+`build_summary` computes the typed `Summary` (`ragtune.evaluate.results`, which also writes and reads it);
+`summarize` is the same as summary.json's dict. Records may be `ResultRecord`s or results.jsonl dicts.
+"""
 
 from __future__ import annotations
 
-import json
-import math
-import os
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from functools import partial
 from itertools import combinations
-from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ragtune.evaluate.stats import bootstrap_ci, compare
+from ragtune.evaluate.results import TIMINGS, ResultRecord, Spread, Summary, Tokens, VariantSummary, as_records
+from ragtune.evaluate.stats import Estimate, bootstrap_ci, compare
+# Re-exported while evaluate/session.py still imports it from here; results.py owns it.
+from ragtune.evaluate.results import write_summary as write_summary  # noqa: F401
 
-SUMMARY = "summary.json"
 COMPARED = ("contains", "f1")  # higher is better; the primary answer metrics
-TIMINGS = ("retrieval_s", "prefill_s", "generation_s", "total_s")
+FORGETTING = ("contains", "mc_correct", "mc_correct_norm")  # the probe's figures per variant
+Record = ResultRecord | Mapping[str, Any]
 
 
-def summarize(results: Sequence[dict], variants: Sequence[str], *, seed: int = 0, resamples: int = 2000) -> dict:
-    rows = {v: [r for r in results if r["variant"] == v] for v in variants}
-    summary: dict = {"variants": {}, "comparisons": [], "seed": seed, "resamples": resamples}
+def build_summary(results: Sequence[Record], variants: Sequence[str], *, seed: int = 0,
+                  resamples: int = 2000) -> Summary:
+    """Every variant's metrics (mean, 95 % CI), latency, tokens and accuracy per tag, and paired comparisons.
+
+    Comparisons pair by question id: only questions every compared variant answered. `k`, cost, freshness
+    and forgetting are added by the caller (`dataclasses.replace`), from what it knows about the run."""
+    records = as_records(results)
+    rows = {v: [r for r in records if r.variant == v] for v in variants}
+    ci = partial(metric_estimate, seed=seed, resamples=resamples)
+    variant_summaries = {}
     for v, rs in rows.items():
-        names = sorted({m for r in rs for m in r["metrics"]})
-        summary["variants"][v] = {
-            "n": len(rs),
-            "metrics": {m: metric_ci(rs, m, seed=seed, resamples=resamples) for m in names},
-            **_latency(rs),
-            "tokens": {k: _mean([r["tokens"][k] for r in rs]) for k in ("prompt", "completion")},
+        names = sorted({m for r in rs for m in r.metrics})
+        tags = sorted({t for r in rs for t in r.tags})
+        variant_summaries[v] = VariantSummary(
+            n=len(rs), metrics={m: ci(rs, m) for m in names}, **_latency(rs),
+            tokens=Tokens(_mean([r.tokens.prompt for r in rs]), _mean([r.tokens.completion for r in rs])),
             # Correct answers per question tag (e.g. static / updated / paraphrase / multi-doc).
-            "by_tag": {t: metric_ci([r for r in rs if t in r.get("tags", ())], "contains", seed=seed,
-                                    resamples=resamples)
-                       for t in sorted({t for r in rs for t in r.get("tags", ())})},
-        }
-    # Pair by question id: only questions every compared variant answered.
-    by_q = {v: {r["question_id"]: r["metrics"] for r in rs} for v, rs in rows.items()}
+            by_tag={t: ci([r for r in rs if t in r.tags], "contains") for t in tags})
+    by_q = {v: {r.question_id: r.metrics for r in rs} for v, rs in rows.items()}
+    comparisons = []
     for a, b in combinations(variants, 2):
         shared = sorted(set(by_q[a]) & set(by_q[b]))
         for metric in COMPARED:
             cmp = compare([by_q[a][q].get(metric) for q in shared], [by_q[b][q].get(metric) for q in shared],
                           (a, b), seed=seed, resamples=resamples)
-            summary["comparisons"].append({"metric": metric, **asdict(cmp)})
-    return _finite(summary)
+            comparisons.append(replace(cmp, metric=metric))
+    return Summary(variant_summaries, tuple(comparisons), seed, resamples)
 
 
-def _latency(records: Sequence[dict]) -> dict:
+def summarize(results: Sequence[Record], variants: Sequence[str], *, seed: int = 0, resamples: int = 2000) -> dict:
+    """`build_summary` as summary.json's dict (strict JSON: NaN as null)."""
+    return build_summary(results, variants, seed=seed, resamples=resamples).to_json()
+
+
+def forgetting_summary(probe: Sequence[Record], *, seed: int = 0, resamples: int = 2000) -> dict:
+    """summary.json's `forgetting`: the general-knowledge probe's accuracy per variant and its paired tests."""
+    records = as_records(probe)
+    s = build_summary(records, list(dict.fromkeys(r.variant for r in records)), seed=seed, resamples=resamples)
+    return {"questions": len({r.question_id for r in records}),
+            "variants": {v: {m: e.to_json() if (e := vs.metrics.get(m)) is not None else None for m in FORGETTING}
+                         for v, vs in s.variants.items()},
+            "comparisons": [c.to_json() for c in s.comparisons if c.metric == "contains"]}
+
+
+def _latency(records: Sequence[ResultRecord]) -> dict:
     """Latency from the answers generated alone (a batch's share of time is throughput, not latency);
     `seconds_per_answer` is the mean machine time per answer over all of them, batched or not."""
-    alone = [r for r in records if r["timings"].get("batch_size", 1) == 1] or list(records)
-    return {"latency_s": {t: _spread([r["timings"].get(t, 0.0) for r in alone]) for t in TIMINGS},
-            "latency_n": len(alone), "latency_batched": any(r["timings"].get("batch_size", 1) > 1 for r in alone),
-            "seconds_per_answer": _mean([r["timings"].get("total_s", 0.0) for r in records])}
+    alone = [r for r in records if r.batch_size == 1] or list(records)
+    return {"latency": {t: _spread([r.timings.get(t, 0.0) for r in alone]) for t in TIMINGS},
+            "latency_n": len(alone), "latency_batched": any(r.batch_size > 1 for r in alone),
+            "seconds_per_answer": _mean([r.total_s for r in records])}
 
 
-def metric_ci(records: Sequence[dict], metric: str, *, seed: int = 0, resamples: int = 2000) -> dict:
-    """`{value, low, high, n}` of one metric over result records (unmeasured values left out)."""
-    return asdict(bootstrap_ci([r["metrics"].get(metric) for r in records], seed=seed, resamples=resamples))
+def metric_estimate(records: Sequence[Record], metric: str, *, seed: int = 0, resamples: int = 2000) -> Estimate:
+    """One metric's mean and 95 % CI over result records (unmeasured values left out)."""
+    return bootstrap_ci([_metrics(r).get(metric) for r in records], seed=seed, resamples=resamples)
 
 
-def write_summary(run_dir: Path, summary: dict) -> Path:
-    path = run_dir / SUMMARY
-    temp = run_dir / f".{SUMMARY}.tmp-{os.getpid()}"
-    temp.write_text(json.dumps(_finite(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    os.replace(temp, path)
-    return path
+def metric_ci(records: Sequence[Record], metric: str, *, seed: int = 0, resamples: int = 2000) -> dict:
+    """`{value, low, high, n}` of one metric over result records (NaN where nothing was measured)."""
+    return asdict(metric_estimate(records, metric, seed=seed, resamples=resamples))
 
 
-def _spread(values: list[float]) -> dict:
+def _metrics(record: Record) -> Mapping[str, float | None]:
+    return record.metrics if isinstance(record, ResultRecord) else record["metrics"]
+
+
+def _spread(values: list[float]) -> Spread:
     if not values:
-        return {"p50": None, "p95": None, "mean": None}
+        return Spread()
     a = np.asarray(values, dtype=float)
-    return {"p50": float(np.percentile(a, 50)), "p95": float(np.percentile(a, 95)), "mean": float(a.mean())}
+    return Spread(float(np.percentile(a, 50)), float(np.percentile(a, 95)), float(a.mean()))
 
 
-def _mean(values: list[float]) -> float | None:
-    return float(np.mean(values)) if values else None
-
-
-def _finite(obj):
-    """NaN (nothing measured) becomes null, so summary.json is strict JSON that any tool reads."""
-    if isinstance(obj, float):
-        return None if math.isnan(obj) else obj
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
+def _mean(values: list[float | None]) -> float | None:
+    measured = [v for v in values if v is not None]
+    return float(np.mean(measured)) if measured else None

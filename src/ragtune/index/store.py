@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import lancedb
 import numpy as np
@@ -16,14 +16,13 @@ from ragtune.corpus.document import Chunk, Document
 from ragtune.errors import CorruptIndexError, IndexMismatchError
 from ragtune.index.schema import FORMAT, IndexMeta, chunk_schema
 from ragtune.index.sql import sql_string
+from ragtune.index.sync import Chunker, Progress, SyncReport, sync_index
 from ragtune.index.vectors import VectorSnapshot, load_snapshot, snapshot_bytes
 from ragtune.models.protocols import Embedder
 
 TABLE = "chunks"
 FTS_COLUMN = "text"
 DEFAULT_CACHE_BYTES = 1 << 30  # up to 1 GiB (about 450k chunks at dim 384) is searched in memory
-Chunker = Callable[[Document], list[Chunk]]
-Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
 
 
 @dataclass(frozen=True)
@@ -78,10 +77,8 @@ class ChunkIndex:
         return int(self.table.version)
 
     def sync(self, documents: Iterable[Document], chunker: Chunker, *, rebuild: bool = False,
-             progress: Progress | None = None, write_batch: int = 1024, embed_batch: int = 64):
+             progress: Progress | None = None, write_batch: int = 1024, embed_batch: int = 64) -> SyncReport:
         """Make the index hold exactly the chunks of `documents`; see `ragtune.index.sync`."""
-        from ragtune.index.sync import sync_index
-
         if rebuild:
             self.table = self.db.create_table(TABLE, schema=chunk_schema(self.meta), mode="overwrite")
             self.ensure_fts()
@@ -110,10 +107,6 @@ class ChunkIndex:
         """Fold new rows into the FTS index and compact small files (each sync batch is one file)."""
         self.ensure_fts()
         self.table.optimize()
-
-    def refresh(self) -> None:
-        """See writes made by other processes since this index was opened."""
-        self.table.checkout_latest()
 
     # -- reading ----------------------------------------------------------------------------
 

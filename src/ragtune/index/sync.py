@@ -13,18 +13,40 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 import numpy as np
+import pyarrow as pa
 
-from ragtune.errors import DuplicateDocumentError
 from ragtune.corpus.document import Chunk, Document
+from ragtune.errors import DuplicateDocumentError
 from ragtune.index.plan import IndexedDoc, plan_sync, summarize_rows
-from ragtune.index.schema import chunk_row, rows_to_table
+from ragtune.index.schema import IndexMeta, chunk_row, rows_to_table
 from ragtune.index.sql import in_batches, sql_in
+from ragtune.models.protocols import Embedder
 
-if TYPE_CHECKING:
-    from ragtune.index.store import ChunkIndex, Chunker, Progress
+Chunker = Callable[[Document], list[Chunk]]
+Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+
+
+class SyncTarget(Protocol):
+    """What a sync needs of a `ChunkIndex` (which calls `sync_index` on itself): its table, embedder and
+    format, reads, and FTS upkeep."""
+
+    table: Any
+    embedder: Embedder
+    meta: IndexMeta
+
+    @property
+    def version(self) -> int: ...
+
+    def scan(self, columns: Sequence[str], where: str | None = None) -> pa.Table: ...
+
+    def ensure_fts(self) -> None: ...
+
+    def fts_unindexed_rows(self) -> int: ...
+
+    def optimize(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +77,7 @@ def _unique(documents: Iterable[Document]) -> dict[str, Document]:
     return docs
 
 
-def read_state(index: ChunkIndex) -> tuple[dict[str, IndexedDoc], set[str]]:
+def read_state(index: SyncTarget) -> tuple[dict[str, IndexedDoc], set[str]]:
     """What the table holds per document, and the set of chunk hashes present (for vector reuse)."""
     data = index.scan(["doc_id", "doc_hash", "n_chunks", "idx", "chunk_hash"])
     state = summarize_rows(data.column("doc_id").to_pylist(), data.column("doc_hash").to_pylist(),
@@ -63,7 +85,7 @@ def read_state(index: ChunkIndex) -> tuple[dict[str, IndexedDoc], set[str]]:
     return state, set(data.column("chunk_hash").to_pylist())
 
 
-def stored_vectors(index: ChunkIndex, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+def stored_vectors(index: SyncTarget, hashes: Iterable[str]) -> dict[str, np.ndarray]:
     """Vectors already in the table for these chunk hashes (same embedder, same embedded text)."""
     found: dict[str, np.ndarray] = {}
     for part in in_batches(hashes):
@@ -92,7 +114,7 @@ def _batches(items: list[tuple[Document, list[Chunk]]], size: int) -> Iterable[l
 class _Embedder:
     """Embeds the chunks that have no vector yet, each distinct chunk hash once, reporting progress."""
 
-    def __init__(self, index: ChunkIndex, known: dict[str, np.ndarray], total: int, batch: int,
+    def __init__(self, index: SyncTarget, known: dict[str, np.ndarray], total: int, batch: int,
                  progress: Progress | None):
         self.index, self.known, self.total, self.batch, self.progress = index, known, total, batch, progress
         self.done = 0
@@ -117,7 +139,7 @@ class _Embedder:
         return np.stack([self.known[c.hash] for c in chunks]) if chunks else np.zeros((0, dim), np.float32)
 
 
-def sync_index(index: ChunkIndex, documents: Iterable[Document], chunker: Chunker, *,
+def sync_index(index: SyncTarget, documents: Iterable[Document], chunker: Chunker, *,
                progress: Progress | None = None, write_batch: int = 1024, embed_batch: int = 64) -> SyncReport:
     """Sync `documents` into `index` (see the module docstring for the crash-safety argument)."""
     start = time.perf_counter()
@@ -153,7 +175,7 @@ def sync_index(index: ChunkIndex, documents: Iterable[Document], chunker: Chunke
                       seconds=time.perf_counter() - start, version=index.version)
 
 
-def _write_batch(index: ChunkIndex, batch: list[tuple[Document, list[Chunk]]], state: dict[str, IndexedDoc],
+def _write_batch(index: SyncTarget, batch: list[tuple[Document, list[Chunk]]], state: dict[str, IndexedDoc],
                  embedder: _Embedder) -> int:
     """Write one batch in one commit; returns the number of stale rows it deleted."""
     rows = [chunk_row(c, doc, len(chunks)) for doc, chunks in batch for c in chunks]

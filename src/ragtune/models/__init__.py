@@ -31,7 +31,7 @@ def load_embedder(models: ModelSettings) -> Embedder:
     from ragtune.models.st_embedder import SentenceTransformerEmbedder
 
     if spec == PACKAGED_EMBEDDER:
-        from ragtune.models.local import packaged_embedder_path
+        from ragtune.models.packaged import packaged_embedder_path
 
         return SentenceTransformerEmbedder(packaged_embedder_path(), models.device, models.embed_batch_size,
                                            name="all-MiniLM-L6-v2")
@@ -57,7 +57,7 @@ def load_generator(models: ModelSettings, adapter: str | Path | None = None) -> 
 
     if spec == PACKAGED_GENERATOR:
         from ragtune.models.hf_generator import adapter_label
-        from ragtune.models.local import packaged_generator_path
+        from ragtune.models.packaged import packaged_generator_path
 
         return TransformersGenerator(packaged_generator_path(), models.device, adapter,
                                      name="SmolLM2-135M-Instruct" + (f"+{adapter_label(adapter)}" if adapter else ""))

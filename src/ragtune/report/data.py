@@ -1,20 +1,18 @@
-"""A finished eval run as the report reads it: manifest, per-question results and summary.json.
-
-The report only reads: a torn last line of results.jsonl (a crashed run) is skipped, never cut off.
-"""
+"""A finished eval run as the report reads it: manifest, result records and summary, read through
+`ragtune.evaluate.results` (the report only reads: a torn last line of results.jsonl is left in place)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ragtune.evaluate.runner import MANIFEST, RESULTS
-from ragtune.evaluate.summary import SUMMARY
-from ragtune.errors import ReportError
+from ragtune.errors import ReportError, RunError
+from ragtune.evaluate.results import (Manifest, ResultRecord, Summary, VariantSummary, read_manifest, read_results,
+                                      read_summary)
+from ragtune.evaluate.stats import Estimate
+from ragtune.runs import RECOMMENDATION, RESULTS, SUMMARY, read_json_if
 
 CORRECT = "contains"  # the metric the report calls "correct" (docs/metrics.md)
-RECOMMENDATION = "recommendation.json"  # written into the run folder by `ragtune recommend` (ragtune.decide)
 
 
 @dataclass(frozen=True)
@@ -22,9 +20,9 @@ class RunData:
     """One eval run folder, read once."""
 
     path: Path
-    manifest: dict
-    results: list[dict]
-    summary: dict
+    manifest: Manifest | None  # None: not written by `ragtune eval`
+    results: list[ResultRecord]
+    summary: Summary
 
     @property
     def run_id(self) -> str:
@@ -33,27 +31,25 @@ class RunData:
     @property
     def variants(self) -> list[str]:
         """Variants in the order the run evaluated them (summary.json keeps that order)."""
-        return list(self.summary.get("variants", {}))
+        return list(self.summary.variants)
 
-    def metric(self, variant: str, name: str) -> dict | None:
-        """`{value, low, high, n}` of a summary metric, or None when it was not measured."""
-        return measured(self.summary["variants"].get(variant, {}).get("metrics", {}).get(name))
+    def stats(self, variant: str) -> VariantSummary:
+        """The variant's figures in summary.json."""
+        return self.summary.variants[variant]
+
+    def metric(self, variant: str, name: str) -> Estimate | None:
+        """A summary metric's estimate, or None when it was not measured."""
+        s = self.summary.variants.get(variant)
+        return s.metric(name) if s is not None else None
 
     def uses_retrieval(self, variant: str) -> bool:
-        """What the run did (manifest), else whether retrieval metrics were measured."""
-        defined = self.manifest.get("retrieval") or {}
-        if variant in defined:
-            return bool(defined[variant])
-        return self.metric(variant, f"hit@{self.k}") is not None
+        """`Manifest.retrieves`: what the run recorded, else whether the variant's answers retrieved passages."""
+        return (self.manifest or Manifest()).retrieves(variant, self.results)
 
     @property
     def k(self) -> int:
-        return int(self.summary.get("k") or (self.manifest.get("settings") or {}).get("retrieval", {}).get("top_k", 5))
-
-
-def measured(estimate: dict | None) -> dict | None:
-    """The estimate when it holds a value; None for "not measured" (n = 0, value null)."""
-    return estimate if estimate and estimate.get("value") is not None else None
+        settings = self.manifest.settings if self.manifest else {}
+        return int(self.summary.k or settings.get("retrieval", {}).get("top_k", 5))
 
 
 def load_run(run_dir: Path) -> RunData:
@@ -66,33 +62,15 @@ def load_run(run_dir: Path) -> RunData:
         hint = (" (results.jsonl is there: `ragtune report` with --project summarizes it)"
                 if (run_dir / RESULTS).is_file() else "")
         raise ReportError(f"{run_dir} has no {SUMMARY}: run `ragtune eval` first{hint}.")
-    summary = _read_json(run_dir / SUMMARY)
-    manifest = _read_json(run_dir / MANIFEST) if (run_dir / MANIFEST).is_file() else {}
-    return RunData(run_dir, manifest, read_records(run_dir / RESULTS), summary)
+    try:
+        return RunData(run_dir, read_manifest(run_dir), read_results(run_dir), read_summary(run_dir))
+    except RunError as e:
+        raise ReportError(str(e)) from e
 
 
 def read_recommendation(run_dir: Path) -> dict | None:
     """What `ragtune recommend` wrote into the run folder, or None if it has not run there."""
-    path = Path(run_dir) / RECOMMENDATION
-    return _read_json(path) if path.is_file() else None
-
-
-def read_records(path: Path) -> list[dict]:
-    """The complete JSON lines of results.jsonl; a missing file is no records."""
-    if not path.is_file():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a torn line from an interrupted run
-    return records
-
-
-def _read_json(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        again = "ragtune recommend" if path.name == RECOMMENDATION else "ragtune eval --run"
-        raise ReportError(f"{path} is not valid JSON ({e}); re-create it with `{again} {path.parent.name}`.") from e
+        return read_json_if(Path(run_dir) / RECOMMENDATION, redo=f"ragtune recommend {Path(run_dir).name}")
+    except RunError as e:
+        raise ReportError(str(e)) from e

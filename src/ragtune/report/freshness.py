@@ -5,10 +5,11 @@ freshness run), how often it still gives the old value, and how long the update 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
-from ragtune.evaluate.metrics import contains_answer
-from ragtune.evaluate.summary import metric_ci
 from ragtune import numbers as fmt
+from ragtune.evaluate.metrics import contains_answer
+from ragtune.evaluate.stats import Estimate, bootstrap_ci
 from ragtune.report.charts import bar_chart
 from ragtune.report.data import CORRECT, RunData
 from ragtune.report.elements import Cell, Chart, Section, Table, row
@@ -18,14 +19,14 @@ SERIES = {"before the update": "#7f9fbf", "after the update": "#2ca02c", "stale 
 
 @dataclass(frozen=True)
 class FreshnessRow:
-    """One variant on the changed facts; estimates are `{value, low, high, n}` or None (not measured)."""
+    """One variant on the changed facts; an estimate is None where nothing was measured."""
 
     variant: str
     n_changed: int
-    before: dict | None
-    after: dict | None
-    unchanged_after: dict | None
-    stale: dict | None
+    before: Estimate | None
+    after: Estimate | None
+    unchanged_after: Estimate | None
+    stale: Estimate | None
     absorb_s: float | None
     absorb_by: str
 
@@ -33,23 +34,24 @@ class FreshnessRow:
 def before_after(before: RunData | None, after: RunData) -> list[FreshnessRow]:
     """Per variant of `after`: changed facts are its questions with `old_answers`; `before` (optional) is a
     run on the old documents, whose answers to the same question ids are scored against those old answers."""
-    seed, resamples = after.summary.get("seed", 0), after.summary.get("resamples", 2000)
+    seed, resamples = after.summary.seed, after.summary.resamples
 
-    def ci(records: list[dict], metric: str) -> dict | None:
-        estimate = metric_ci(records, metric, seed=seed, resamples=resamples)
-        return estimate if estimate["n"] else None
+    def ci(values: Sequence[float | None]) -> Estimate | None:
+        estimate = bootstrap_ci(values, seed=seed, resamples=resamples)
+        return estimate if estimate.n else None
 
-    absorb = (after.summary.get("freshness") or {}).get("variants", {})
+    absorb = (after.summary.freshness or {}).get("variants", {})
     rows = []
     for v in after.variants:
-        answered = [r for r in after.results if r["variant"] == v and r.get("gold")]
-        changed = [r for r in answered if r.get("old_answers")]
-        old = {r["question_id"]: r["old_answers"] for r in changed}
-        then = [{"metrics": {CORRECT: contains_answer(r["answer"], old[r["question_id"]])}}
-                for r in (before.results if before else []) if r["variant"] == v and r["question_id"] in old]
+        answered = [r for r in after.results if r.variant == v and r.gold]
+        changed = [r for r in answered if r.old_answers]
+        old = {r.question_id: r.old_answers for r in changed}
+        then = [contains_answer(r.answer, old[r.question_id])
+                for r in (before.results if before else []) if r.variant == v and r.question_id in old]
         info = absorb.get(v, {})
-        rows.append(FreshnessRow(v, len(changed), ci(then, CORRECT), ci(changed, CORRECT),
-                                 ci([r for r in answered if not r.get("old_answers")], CORRECT), ci(changed, "stale"),
+        rows.append(FreshnessRow(v, len(changed), ci(then), ci([r.metrics.get(CORRECT) for r in changed]),
+                                 ci([r.metrics.get(CORRECT) for r in answered if not r.old_answers]),
+                                 ci([r.metrics.get("stale") for r in changed]),
                                  info.get("absorb_s"), info.get("absorb_by") or "unknown (no freshness summary)"))
     return rows
 
@@ -57,7 +59,7 @@ def before_after(before: RunData | None, after: RunData) -> list[FreshnessRow]:
 def freshness_section(run: RunData, after: RunData | None, colors: dict[str, str]) -> Section:
     title = "Freshness: before and after a document update"
     before, later = (run, after) if after else (None, run)
-    rows = before_after(before, later) if after or run.summary.get("freshness") else []
+    rows = before_after(before, later) if after or run.summary.freshness else []
     if not any(r.n_changed for r in rows):
         reason = (f"run {later.run_id} has no changed facts (no question with `old_answers`)" if rows else
                   "this run measured no document update")
@@ -82,7 +84,7 @@ def freshness_section(run: RunData, after: RunData | None, colors: dict[str, str
 
 
 def _update_text(before: RunData | None, after: RunData) -> str:
-    update = (after.summary.get("freshness") or {}).get("update") or {}
+    update = (after.summary.freshness or {}).get("update") or {}
     what = ""
     if update:
         what = (f" The update added {len(update.get('added', []))}, changed {len(update.get('changed', []))} and "
@@ -95,8 +97,8 @@ def _update_text(before: RunData | None, after: RunData) -> str:
     return runs + what
 
 
-def _stale_class(stale: dict | None) -> str:
-    return "num bad" if stale and stale["value"] > 0 else "num"
+def _stale_class(stale: Estimate | None) -> str:
+    return "num bad" if stale and stale.value > 0 else "num"
 
 
 def _absorb(r: FreshnessRow) -> Cell:

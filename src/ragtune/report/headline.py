@@ -4,7 +4,8 @@ variant with its CI, and the key numbers of every variant behind either."""
 from __future__ import annotations
 
 from ragtune import numbers as fmt
-from ragtune.report.data import CORRECT, RunData, measured
+from ragtune.evaluate.stats import Estimate
+from ragtune.report.data import CORRECT, RunData
 from ragtune.report.elements import Cell, Section, Table, row
 
 RECOMMEND = ("No recommendation yet: run `ragtune recommend` (e.g. `ragtune recommend --queries-per-day 50000 "
@@ -27,7 +28,7 @@ def headline_section(run: RunData, recommendation: dict | None, after: RunData |
 def best_on_accuracy(run: RunData) -> str:
     """The most accurate variant with its CI, and whether a paired test separates it from the runner-up."""
     ranked = sorted((v for v in run.variants if run.metric(v, CORRECT)),
-                    key=lambda v: run.metric(v, CORRECT)["value"], reverse=True)
+                    key=lambda v: run.metric(v, CORRECT).value, reverse=True)
     if not ranked:
         return "No variant has scored answers in this run, so none can be called most accurate."
     best = ranked[0]
@@ -35,35 +36,32 @@ def best_on_accuracy(run: RunData) -> str:
     if len(ranked) == 1:
         return text
     second = ranked[1]
-    test = next((c for c in run.summary.get("comparisons", []) if c["metric"] == CORRECT
-                 and {c["a"], c["b"]} == {best, second}), None)
-    if test and test["significant"]:
-        return text + f" It is significantly better than the runner-up {second} (p = {test['p_value']:.2g}, " \
-                      f"{test['test']})."
-    p = f" (p = {test['p_value']:.2g})" if test else ""
+    test = next((c for c in run.summary.comparisons if c.metric == CORRECT and {c.a, c.b} == {best, second}), None)
+    if test and test.significant:
+        return text + f" It is significantly better than the runner-up {second} (p = {test.p_value:.2g}, " \
+                      f"{test.test})."
+    p = f" (p = {test.p_value:.2g})" if test else ""
     return text + (f" It is not significantly better than the runner-up {second}{p}: more questions would "
                    "narrow the intervals.")
 
 
-def _correct(e: dict) -> str:
-    return f"{100 * e['value']:.0f} % correct (95 % CI {100 * e['low']:.0f}–{100 * e['high']:.0f} %, n = {e['n']})"
+def _correct(e: Estimate) -> str:
+    return f"{100 * e.value:.0f} % correct (95 % CI {100 * e.low:.0f}–{100 * e.high:.0f} %, n = {e.n})"
 
 
 def overview_table(run: RunData, after: RunData | None, winner: str | None) -> Table:
-    cost = (run.summary.get("cost") or {}).get("variants", {})
-    fresh = ((after or run).summary.get("freshness") or {}).get("variants", {})
-    volume = (run.summary.get("cost") or {}).get("prices", {}).get("queries_per_day")
+    cost = (run.summary.cost or {}).get("variants", {})
+    fresh = ((after or run).summary.freshness or {}).get("variants", {})
+    volume = (run.summary.cost or {}).get("prices", {}).get("queries_per_day")
     columns = ("variant", "correct", "hallucinated", "p50 latency",
                f"$ / month at {volume:,.0f} queries/day" if volume else "$ / month", "changed facts after update")
     rows = []
     for v in run.variants:
-        s = run.summary["variants"][v]
-        changed = measured(fresh.get(v, {}).get("correct_changed"))
         rows.append(row(Cell(v + (" (recommended)" if v == winner else ""), "winner" if v == winner else ""),
                         Cell(fmt.ci(run.metric(v, CORRECT)), "num"), Cell(fmt.ci(run.metric(v, "hallucinated")), "num"),
-                        Cell(fmt.seconds(s["latency_s"]["total_s"]["p50"]), "num"),
+                        Cell(fmt.seconds(run.stats(v).p50_s), "num"),
                         Cell(fmt.usd(cost.get(v, {}).get("monthly_usd")), "num"),
-                        Cell(fmt.ci(changed) if changed else fmt.DASH, "num")))
+                        Cell(fmt.ci(fresh.get(v, {}).get("correct_changed")), "num")))
     return Table("table-overview", columns, tuple(rows), "The numbers behind the headline (95 % CI, n = questions "
                  "measured); each has its own section below.")
 

@@ -4,7 +4,6 @@ so it opens offline, from an e-mail attachment or a CI artifact."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -19,8 +18,7 @@ from ragtune.report.headline import headline_section
 from ragtune.report.operations import cost_section, latency_section
 from ragtune.report.quality import accuracy_section, behaviour_section, forgetting_section, retrieval_section
 from ragtune.report.questions import all_tags, question_rows
-
-REPORT = "report.html"
+from ragtune.runs import REPORT, write_text
 
 
 def write_report(run_dir: Path, out: Path | None = None, *, after: Path | None = None,
@@ -29,12 +27,7 @@ def write_report(run_dir: Path, out: Path | None = None, *, after: Path | None =
     update, compared with `run_dir` on the changed facts; `recommendation`: `ragtune.decide.recommend`'s result."""
     run = load_run(Path(run_dir))
     later = load_run(Path(after)) if after is not None else None
-    path = Path(out) if out is not None else run.path / REPORT
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temp.write_text(render_report(run, later, recommendation), encoding="utf-8")
-    os.replace(temp, path)
-    return path
+    return write_text(Path(out) if out is not None else run.path / REPORT, render_report(run, later, recommendation))
 
 
 def render_report(run: RunData, after: RunData | None = None, recommendation: dict | None = None) -> str:
@@ -51,25 +44,25 @@ def render_report(run: RunData, after: RunData | None = None, recommendation: di
 
 def manifest_section(run: RunData, after: RunData | None) -> Section:
     title = "Run manifest"
-    if not run.manifest:
+    if run.manifest is None:
         return Section("manifest", title, missing=f"run {run.run_id} has no manifest.json (it was not written by "
                        "`ragtune eval`), so its settings and versions are unknown.")
     m = run.manifest
-    facts = [("run", run.run_id), ("created", m.get("created")), ("variants", ", ".join(m.get("variants", []))),
-             ("questions", f"{m.get('questions')} (hash {m.get('questions_hash')})"),
-             ("corpus version", m.get("corpus_version")), ("generator", _named(m.get("generator"), "spec")),
-             ("embedder", m.get("embedder")), ("seed", m.get("seed")), ("temperature", m.get("temperature"))]
-    facts += [(f"adapter of {v}", f"{a.get('path')} (hash {a.get('hash')})") for v, a in m.get("adapters", {}).items()]
-    facts += [("packages", ", ".join(f"{k} {v}" for k, v in (m.get("packages") or {}).items()))]
-    retrieval = (m.get("settings") or {}).get("retrieval")
+    facts = [("run", run.run_id), ("created", m.created), ("variants", ", ".join(m.variants)),
+             ("questions", f"{m.questions} (hash {m.questions_hash})"), ("corpus version", m.corpus_version),
+             ("generator", _named(m.generator, "spec")), ("embedder", m.embedder), ("seed", m.seed),
+             ("temperature", m.temperature)]
+    facts += [(f"adapter of {v}", f"{a.get('path')} (hash {a.get('hash')})") for v, a in m.adapters.items()]
+    facts += [("packages", ", ".join(f"{k} {v}" for k, v in m.packages.items()))]
+    retrieval = m.settings.get("retrieval")
     if retrieval:
         facts.append(("retrieval settings", ", ".join(f"{k} = {v}" for k, v in retrieval.items())))
     table = Table("table-manifest", ("setting", "value"), tuple(row(k, "–" if v is None else str(v))
                                                                   for k, v in facts))
-    details = [(f"manifest.json of {run.run_id}", json.dumps(m, indent=2, ensure_ascii=False))]
-    if after is not None and after.manifest:
+    details = [(f"manifest.json of {run.run_id}", json.dumps(m.to_json(), indent=2, ensure_ascii=False))]
+    if after is not None and after.manifest is not None:
         details.append((f"manifest.json of {after.run_id} (after the update)",
-                        json.dumps(after.manifest, indent=2, ensure_ascii=False)))
+                        json.dumps(after.manifest.to_json(), indent=2, ensure_ascii=False)))
     return Section("manifest", title, paragraphs=("What this run measured, so it can be reproduced: settings, "
                    "package versions, model and adapter hashes, the corpus (LanceDB table) version.",),
                    tables=(table,), details=tuple(details))

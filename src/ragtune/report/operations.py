@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from ragtune.evaluate.cost import DAYS_PER_MONTH
+from typing import Mapping
+
 from ragtune import numbers as fmt
+from ragtune.evaluate.cost import DAYS_PER_MONTH
+from ragtune.evaluate.results import Spread, VariantSummary
 from ragtune.report.charts import cost_chart, scatter_chart
 from ragtune.report.data import CORRECT, RunData
 from ragtune.report.elements import Cell, Chart, Section, Table, row
@@ -13,19 +16,18 @@ TIMINGS = (("retrieval_s", "retrieval"), ("prefill_s", "to first token"), ("gene
 
 def latency_section(run: RunData, colors: dict[str, str]) -> Section:
     title = "Accuracy vs latency"
-    stats = {v: run.summary["variants"][v] for v in run.variants}
-    points = [(v, s["latency_s"]["total_s"]["p50"], run.metric(v, CORRECT)) for v, s in stats.items()
-              if s.get("latency_s", {}).get("total_s", {}).get("p50") is not None and run.metric(v, CORRECT)]
+    stats = {v: run.stats(v) for v in run.variants}
+    points = [(v, s.p50_s, run.metric(v, CORRECT)) for v, s in stats.items()
+              if s.p50_s is not None and run.metric(v, CORRECT)]
     if not points:
         return Section("latency", title, missing="no variant has both measured latency and scored answers.")
     chart = scatter_chart("chart-latency", points, xlabel="median latency per answer (s, p50)",
                           ylabel="correct (%)", colors=colors)
     table = Table("table-latency", ("variant", "p50 total", "p95 total", *(f"p50 {label}" for _, label in TIMINGS),
                                     "prompt tokens", "completion tokens"), tuple(
-        row(v, Cell(fmt.seconds(s["latency_s"]["total_s"]["p50"]), "num"),
-            Cell(fmt.seconds(s["latency_s"]["total_s"]["p95"]), "num"),
-            *(Cell(fmt.seconds((s["latency_s"].get(t) or {}).get("p50")), "num") for t, _ in TIMINGS),
-            *(Cell(_tokens(s.get("tokens", {}).get(k)), "num") for k in ("prompt", "completion")))
+        row(v, Cell(fmt.seconds(s.p50_s), "num"), Cell(fmt.seconds(s.latency.get("total_s", Spread()).p95), "num"),
+            *(Cell(fmt.seconds(s.latency.get(t, Spread()).p50), "num") for t, _ in TIMINGS),
+            *(Cell(_tokens(x), "num") for x in (s.tokens.prompt, s.tokens.completion)))
         for v, s in stats.items()))
     return Section("latency", title, paragraphs=(
         "Up and to the left is better: more correct answers in less time. Latency is the median wall time per "
@@ -34,10 +36,9 @@ def latency_section(run: RunData, colors: dict[str, str]) -> Section:
         tables=(table,), notes=_latency_notes(stats))
 
 
-def _latency_notes(stats: dict[str, dict]) -> tuple[str, ...]:
+def _latency_notes(stats: Mapping[str, VariantSummary]) -> tuple[str, ...]:
     """Where the run batched answers, latency comes only from those generated alone (summary `latency_n`)."""
-    sampled = {v: s["latency_n"] for v, s in stats.items()
-               if s.get("latency_n") is not None and s["latency_n"] < s["n"]}
+    sampled = {v: s.latency_n for v, s in stats.items() if s.latency_n is not None and s.latency_n < s.n}
     if not sampled:
         return ()
     return ("Latency from the answers generated one at a time (" + ", ".join(f"{v}: {n}" for v, n in sampled.items())
@@ -50,7 +51,7 @@ def _tokens(x: float | None) -> str:
 
 def cost_section(run: RunData, colors: dict[str, str]) -> Section:
     title = "Cost per month vs query volume"
-    cost = run.summary.get("cost")
+    cost = run.summary.cost
     if not cost or not cost.get("curve", {}).get("monthly_usd"):
         return Section("cost", title, missing="this run's summary has no cost figures (no variant with measured "
                        "answers, or summary.json from an older ragtune): re-summarize with `ragtune eval --run "

@@ -3,9 +3,11 @@ abstention, and the forgetting probe."""
 
 from __future__ import annotations
 
+import math
+
 from ragtune import numbers as fmt
 from ragtune.report.charts import bar_chart
-from ragtune.report.data import CORRECT, RunData, measured
+from ragtune.report.data import CORRECT, RunData
 from ragtune.report.elements import Cell, Chart, Section, Table, row
 
 BEHAVIOUR = (("hallucinated", "hallucinated"), ("abstained_correctly", "declined an unanswerable question"),
@@ -23,17 +25,16 @@ def accuracy_section(run: RunData, colors: dict[str, str]) -> Section:
                        "(every question has empty `answers`), so there is no accuracy to show.")
     overall = bar_chart("chart-accuracy", ["all answerable questions"],
                         {v: [run.metric(v, CORRECT)] for v in variants}, ylabel="correct (%)", colors=colors)
-    tags = sorted({t for v in variants for t, e in run.summary["variants"][v].get("by_tag", {}).items()
-                   if measured(e)})
+    tags = sorted({t for v in variants for t in run.stats(v).by_tag if run.stats(v).tag(t)})
     charts = [Chart("chart-accuracy", overall, "Correct answers (`contains`), mean and 95 % bootstrap CI.")]
     if tags:
-        by_tag = {v: [measured(run.summary["variants"][v].get("by_tag", {}).get(t)) for t in tags] for v in variants}
+        by_tag = {v: [run.stats(v).tag(t) for t in tags] for v in variants}
         charts.append(Chart("chart-accuracy-by-tag", bar_chart("chart-accuracy-by-tag", tags, by_tag,
                                                                ylabel="correct (%)", colors=colors),
                             "Correct answers per question tag, 95 % CI; small tags have wide intervals."))
     table = Table("table-accuracy", ("variant", "correct", "exact match", "token F1", "questions"), tuple(
         row(v, Cell(fmt.ci(run.metric(v, CORRECT)), "num"), Cell(fmt.ci(run.metric(v, "exact_match")), "num"),
-            Cell(fmt.ci(run.metric(v, "f1")), "num"), Cell(str(run.summary["variants"][v]["n"]), "num"))
+            Cell(fmt.ci(run.metric(v, "f1")), "num"), Cell(str(run.stats(v).n), "num"))
         for v in variants))
     return Section("accuracy", title, paragraphs=(
         "A question counts as correct when the gold answer occurs in the answer (`contains`, docs/metrics.md). "
@@ -46,13 +47,13 @@ def accuracy_section(run: RunData, colors: dict[str, str]) -> Section:
 def comparisons_table(run: RunData) -> Table:
     """Paired tests on correct answers: which variant is significantly better, if any."""
     rows = []
-    for c in run.summary.get("comparisons", []):
-        if c["metric"] != CORRECT:
+    for c in run.summary.comparisons:
+        if c.metric != CORRECT:
             continue
-        verdict = Cell(f"{c['better']} better", "ok") if c["significant"] else Cell("no significant difference")
-        diff = "–" if c["diff"] is None else f"{100 * c['diff']:+.0f} pts"
-        rows.append(row(f"{c['a']} vs {c['b']}", Cell(diff, "num"), c["test"], Cell(f"{c['p_value']:.3g}", "num"),
-                        Cell(str(c["n"]), "num"), verdict))
+        verdict = Cell(f"{c.better} better", "ok") if c.significant else Cell("no significant difference")
+        diff = fmt.DASH if math.isnan(c.diff) else f"{100 * c.diff:+.0f} pts"
+        rows.append(row(f"{c.a} vs {c.b}", Cell(diff, "num"), c.test, Cell(f"{c.p_value:.3g}", "num"),
+                        Cell(str(c.n), "num"), verdict))
     return Table("table-comparisons", ("pair", "difference (a − b)", "test", "p", "questions", "verdict"),
                  tuple(rows), "Paired comparisons on correct answers over the questions both variants answered "
                  "(better only when p < 0.05).")
@@ -103,14 +104,14 @@ def behaviour_section(run: RunData, colors: dict[str, str]) -> Section:
 
 def forgetting_section(run: RunData, after: RunData | None) -> Section:
     title = "Forgetting probe (general knowledge)"
-    source = run if run.summary.get("forgetting") else after if after and after.summary.get("forgetting") else None
+    source = run if run.summary.forgetting else after if after and after.summary.forgetting else None
     if source is None:
         return Section("forgetting", title, missing="no forgetting probe in this run: add `--forgetting` to "
                        "`ragtune eval` to ask base and each fine-tuned variant general-knowledge questions.")
-    probe = source.summary["forgetting"]
+    probe = source.summary.forgetting
     table = Table("table-forgetting", ("variant", "correct (generated)", "correct (multiple choice)",
                                        "multiple choice, length-normalised"), tuple(
-        row(v, *(Cell(fmt.ci(measured(m.get(k))), "num") for k in ("contains", "mc_correct", "mc_correct_norm")))
+        row(v, *(Cell(fmt.ci(m.get(k)), "num") for k in ("contains", "mc_correct", "mc_correct_norm")))
         for v, m in probe["variants"].items()))
     bullets = tuple(_comparison(c) for c in probe.get("comparisons", []))
     return Section("forgetting", title, paragraphs=(

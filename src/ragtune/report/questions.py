@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ragtune.evaluate.results import ResultRecord
 from ragtune.report.data import CORRECT, RunData
 
 
@@ -32,29 +33,28 @@ class QuestionRow:
 
 def question_rows(run: RunData) -> list[QuestionRow]:
     """Questions in the order the run asked them; answers in the order of `run.variants`."""
-    by_question: dict[str, dict[str, dict]] = {}
+    by_question: dict[str, dict[str, ResultRecord]] = {}
     for r in run.results:
-        by_question.setdefault(r["question_id"], {})[r["variant"]] = r
+        by_question.setdefault(r.question_id, {})[r.variant] = r
     rows = []
     for qid, answers in by_question.items():
         first = next(iter(answers.values()))
-        rows.append(QuestionRow(qid, first.get("question", ""), tuple(first.get("gold") or ()),
-                                tuple(first.get("tags") or ()),
+        rows.append(QuestionRow(qid, first.question, first.gold, first.tags,
                                 tuple(_answer(answers[v]) if v in answers else None for v in run.variants)))
     return rows
 
 
-def _answer(record: dict) -> VariantAnswer:
-    metrics = record.get("metrics", {})
+def _answer(record: ResultRecord) -> VariantAnswer:
+    metrics = record.metrics
     correct = metrics.get(CORRECT)
     if correct is not None:
         verdict, label = ("ok", "correct") if correct else ("bad", "wrong")
-    elif not record.get("gold") and metrics.get("abstained_correctly") is not None:
+    elif not record.gold and metrics.get("abstained_correctly") is not None:
         verdict, label = (("ok", "declined, rightly") if metrics["abstained_correctly"]
                           else ("bad", "answered; should decline"))
     else:
         verdict, label = "na", "not scored"
-    return VariantAnswer(record.get("answer", ""), tuple(record.get("cited_doc_ids") or ()), verdict, label)
+    return VariantAnswer(record.answer, record.cited_doc_ids, verdict, label)
 
 
 def all_tags(rows: list[QuestionRow]) -> list[str]:

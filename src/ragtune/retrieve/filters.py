@@ -141,11 +141,6 @@ class Prefilter:
         return mask
 
 
-def filter_sql(filters: Iterable[str | Filter], doc_metadata: Mapping[str, Mapping[str, Any]] | None = None) -> str | None:
-    """One SQL predicate for all `filters` (None: no filter; `false`: no document matches)."""
-    return Prefilter.build(filters, doc_metadata).sql()
-
-
 def prefilter(index, filters: Iterable[str | Filter]) -> Prefilter:
     """`filters` resolved against an open `ChunkIndex` (metadata keys looked up per document)."""
     parsed = parse_filters(filters)

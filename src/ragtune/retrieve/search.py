@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Literal, Mapping
 
+from ragtune.errors import RetrievalError
 from ragtune.index.store import ChunkIndex
 from ragtune.retrieve.bm25 import bm25_search
 from ragtune.retrieve.dense import dense_search
@@ -20,11 +21,11 @@ def retrieve(index: ChunkIndex, query: str, *, retriever: Retriever = "hybrid", 
              weights: Mapping[str, float] | None = None) -> list[Hit]:
     """The `top_k` chunks for `query`. `filters` are strings like `path^=guides/` or Filter objects."""
     if top_k < 1:
-        raise ValueError("top_k must be at least 1")
+        raise RetrievalError(f"top_k must be at least 1, got {top_k}")
     if retriever == "dense":
         return dense_search(index, query, top_k=top_k, filters=filters)
     if retriever == "bm25":
         return bm25_search(index, query, top_k=top_k, filters=filters)
     if retriever == "hybrid":
         return hybrid_search(index, query, top_k=top_k, filters=filters, rrf_k=rrf_k, weights=weights)
-    raise ValueError(f"unknown retriever {retriever!r}; use one of {', '.join(RETRIEVERS)}.")
+    raise RetrievalError(f"unknown retriever {retriever!r}; use one of {', '.join(RETRIEVERS)}.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,14 +9,15 @@ from typing import Callable, Sequence
 
 from ragtune.corpus.document import Chunk
 from ragtune.models.protocols import Generator, Message
+from ragtune.runs import write_json
 from ragtune.synth.dataset import (Split, document_messages, qa_messages, split_by_fact, write_chat_jsonl,
                                    write_questions_jsonl)
 from ragtune.synth.extractive import extractive_pairs
-from ragtune.synth.normalize import normalize_text
 from ragtune.synth.pairs import QAPair, StrategyYield, dedupe
 from ragtune.synth.paraphrase import Paraphrase, paraphrases as make_paraphrases
 from ragtune.synth.qa import teacher_pairs
 from ragtune.synth.raft import RaftExample, raft_examples
+from ragtune.text import normalize_text
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -60,7 +60,7 @@ class TrainingSet:
         if self.raft:
             files["raft_train"] = out / "raft_train.jsonl"
             write_chat_jsonl(files["raft_train"], [e.messages() for e in self.raft])
-        files["report"].write_text(json.dumps(self.report(), indent=2), encoding="utf-8")
+        write_json(files["report"], self.report())
         return files
 
 

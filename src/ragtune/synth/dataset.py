@@ -18,6 +18,7 @@ from typing import Iterable, Sequence
 from ragtune.answer import BASE_SYSTEM, build_messages
 from ragtune.models.protocols import Message
 from ragtune.errors import SynthError
+from ragtune.runs import write_jsonl
 from ragtune.synth.pairs import QAPair
 
 ROLES = ("system", "user", "assistant")
@@ -70,14 +71,11 @@ def document_messages(text: str, title: str) -> list[Message]:
 
 
 def write_chat_jsonl(path: str | Path, conversations: Iterable[Sequence[Message]]) -> int:
-    """One `{"messages": [...]}` line per conversation; returns the number written."""
-    n = 0
-    with open(path, "w", encoding="utf-8") as f:
-        for messages in conversations:
-            f.write(json.dumps({"messages": [{"role": m["role"], "content": m["content"]} for m in messages]},
-                               ensure_ascii=False) + "\n")
-            n += 1
-    return n
+    """One `{"messages": [...]}` line per conversation, written atomically; returns the number written."""
+    records = [{"messages": [{"role": m["role"], "content": m["content"]} for m in messages]}
+               for messages in conversations]
+    write_jsonl(Path(path), records)
+    return len(records)
 
 
 def read_chat_jsonl(path: str | Path) -> list[list[Message]]:
@@ -101,11 +99,8 @@ def read_chat_jsonl(path: str | Path) -> list[list[Message]]:
 
 
 def write_questions_jsonl(path: str | Path, pairs: Iterable[QAPair], prefix: str = "q") -> int:
-    """Pairs in the DESIGN.md questions format, so `ragtune eval --questions` can ask them."""
-    n = 0
-    with open(path, "w", encoding="utf-8") as f:
-        for n, pair in enumerate(pairs, start=1):
-            f.write(json.dumps({"id": f"{prefix}{n}", "question": pair.question, "answers": [pair.answer],
-                                "sources": [pair.doc_id], "tags": [pair.strategy],
-                                "chunk_id": pair.chunk_id}, ensure_ascii=False) + "\n")
-    return n
+    """Pairs in the DESIGN.md questions format (atomically), so `ragtune eval --questions` can ask them."""
+    records = [{"id": f"{prefix}{n}", "question": pair.question, "answers": [pair.answer], "sources": [pair.doc_id],
+                "tags": [pair.strategy], "chunk_id": pair.chunk_id} for n, pair in enumerate(pairs, start=1)]
+    write_jsonl(Path(path), records)
+    return len(records)

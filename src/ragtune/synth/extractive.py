@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ragtune.corpus.document import Chunk
-from ragtune.synth.normalize import STOPWORDS, split_sentences
 from ragtune.synth.pairs import QAPair, StrategyYield, count_reasons, dedupe
+from ragtune.synth.sentences import split_sentences
 from ragtune.synth.validate import DEFAULT_LIMITS, Limits, check_pair
+from ragtune.text import STOPWORDS
 
 BLANK = "____"
 CLOZE_PROMPT = "Fill in the blank: "

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Literal
 
-from ragtune.synth.normalize import normalize_text
+from ragtune.text import normalize_text
 
 Strategy = Literal["teacher", "extractive", "cloze", "user"]
 STRATEGIES: tuple[str, ...] = ("teacher", "extractive", "cloze", "user")

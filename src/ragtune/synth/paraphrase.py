@@ -14,8 +14,8 @@ from typing import Callable, Sequence
 
 from ragtune.corpus.document import Chunk
 from ragtune.models.protocols import Generator, Message
-from ragtune.synth.normalize import normalize_text, numbers, tokens
 from ragtune.synth.pairs import StrategyYield, count_reasons
+from ragtune.text import normalize_text, numbers, tokens
 
 Progress = Callable[[int, int], None]
 

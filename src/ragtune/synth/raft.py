@@ -23,8 +23,9 @@ from ragtune.answer import build_messages
 from ragtune.corpus.document import Chunk
 from ragtune.models.protocols import Message
 from ragtune.retrieve.hit import Hit
-from ragtune.synth.normalize import split_sentences, tokens
 from ragtune.synth.pairs import QAPair
+from ragtune.synth.sentences import split_sentences
+from ragtune.text import tokens
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ragtune.synth.normalize import content_words, longest_common_run, normalize_text, numbers, tokens
+from ragtune.text import content_words, numbers, tokens
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,20 @@ def check_support(answer: str, chunk_text: str, min_support: float = DEFAULT_LIM
     return None if share >= min_support else "answer not supported by chunk"
 
 
+def longest_common_run(a: list[str], b: list[str]) -> int:
+    """Length of the longest run of tokens that `a` and `b` share (the copy detector)."""
+    best = 0
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0] * (len(b) + 1)
+        for j, y in enumerate(b, start=1):
+            if x == y:
+                cur[j] = prev[j - 1] + 1
+                best = max(best, cur[j])
+        prev = cur
+    return best
+
+
 def is_copy(q_tokens: list[str], chunk_tokens: list[str], limits: Limits = DEFAULT_LIMITS) -> bool:
     run = longest_common_run(q_tokens, chunk_tokens)
     return run >= limits.max_copy_run or (len(q_tokens) >= 5 and run >= limits.max_copy_share * len(q_tokens))
@@ -74,7 +88,3 @@ def _gives_answer_away(q_tokens: list[str], a_tokens: list[str]) -> bool:
     """The whole answer appears verbatim in the question (e.g. a statement repeated as a 'question')."""
     answer = " ".join(a_tokens)
     return len(a_tokens) >= 1 and f" {answer} " in f" {' '.join(q_tokens)} " and content_words(answer) != []
-
-
-def question_key(question: str) -> str:
-    return normalize_text(question)

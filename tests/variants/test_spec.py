@@ -1,7 +1,8 @@
 import pytest
 
 from ragtune.config import ConfigError, load_settings
-from ragtune.variants import VARIANTS, VariantError, custom_variants, get_variant
+from ragtune.errors import VariantError
+from ragtune.variants import VARIANTS, custom_variants, get_variant
 
 
 def test_standard_variants():

@@ -1,74 +1,26 @@
-"""The `ragtune` command: a thin layer over `ragtune.project.Project` with progress bars and tables."""
+"""`ragtune init`, `ingest`, `ask` and `status`: a project, its index, and one answer at a time."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ragtune.config import ConfigError, write_default_config
-
-app = typer.Typer(
-    help="ragtune: RAG, fine-tuning or both? Measured on your own documents.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-console = Console()
-err = Console(stderr=True)
-
-ProjectOpt = typer.Option(Path("."), "--project", "-p", help="Project directory (holds ragtune.toml).")
+from ragtune.cli.common import ProjectOpt, console, err, fail, open_project
 
 
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
-
-
-@contextlib.contextmanager
-def stage_progress(label: Callable[[str], str] = str) -> Iterator[tuple[Progress, Callable[[str, int, int], None]]]:
-    """One progress bar per named stage on stderr; yields the bars and the `progress(stage, done, total)`
-    callback that `synth`, `eval` and `demo` pass down."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=err, transient=True) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(label(stage), total=total or None)
-            bar.update(tasks[stage], completed=done, total=total or None)
-
-        yield bar, progress
-
-
-def _open(project: Path):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network at run time
-    from ragtune.project import Project
-
-    try:
-        return Project(project)
-    except ConfigError as e:
-        _fail(str(e))
-
-
-@app.command()
 def init(directory: Path = typer.Argument(..., help="Directory to create the project in.")) -> None:
     """Create a project: writes DIRECTORY/ragtune.toml with documented defaults."""
-    try:
-        path = write_default_config(directory)
-    except ConfigError as e:
-        _fail(str(e))
+    from ragtune.config import write_default_config
+
+    path = write_default_config(directory)
     console.print(f"Created {path}. Next: [bold]cd {directory} && ragtune ingest PATH[/]")
 
 
-@app.command()
 def ingest(
     path: Path = typer.Argument(..., help="Folder of documents (.txt .md .html .pdf .jsonl) or one file."),
     project: Path = ProjectOpt,
@@ -76,15 +28,9 @@ def ingest(
     rebuild: bool = typer.Option(False, help="Empty the index first (after changing the embedder or chunking)."),
 ) -> None:
     """Sync the index to the documents under PATH: new and changed ones are embedded, removed ones deleted."""
-    _ingest(_open(project), path, strict=strict, rebuild=rebuild)
-
-
-def _ingest(proj, path: Path, *, strict: bool = False, rebuild: bool = False) -> None:
-    from ragtune.corpus import CorpusError
-    from ragtune.index import ChunkIndexError
-
+    proj = open_project(project)
     if not path.exists():
-        _fail(f"{path} does not exist")
+        fail(f"{path} does not exist")
     with Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=err, transient=True,
@@ -94,15 +40,12 @@ def _ingest(proj, path: Path, *, strict: bool = False, rebuild: bool = False) ->
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        try:
-            with err.status("Loading models..."):
-                _ = proj.embedder
-                if not rebuild:
-                    _ = proj.index
-            report = proj.ingest(path, rebuild=rebuild, progress=progress)
-        except (CorpusError, ChunkIndexError, ValueError) as e:
-            _fail(str(e))
-    _print_skipped(report.load)
+        with err.status("Loading models..."):
+            _ = proj.embedder
+            if not rebuild:
+                _ = proj.index
+        report = proj.ingest(path, rebuild=rebuild, progress=progress)
+    print_skipped(report.load)
     s = report.sync
     console.print(
         f"Indexed {len(report.load.documents)} documents: {len(s.added)} added, {len(s.changed)} changed, "
@@ -113,7 +56,8 @@ def _ingest(proj, path: Path, *, strict: bool = False, rebuild: bool = False) ->
         raise typer.Exit(2)
 
 
-def _print_skipped(loaded) -> None:
+def print_skipped(loaded) -> None:
+    """The files ingest could not read, with the reason, on stderr."""
     if not loaded.skipped:
         return
     table = Table(title=f"{len(loaded.skipped)} file(s) skipped", title_style="bold yellow")
@@ -124,7 +68,6 @@ def _print_skipped(loaded) -> None:
     err.print(table)
 
 
-@app.command()
 def ask(
     question: str = typer.Argument(..., help="The question."),
     variant: str = typer.Option("rag", "--variant", "-v", help="base, rag, ft, ft+rag, raft (ft/raft need `ragtune tune`), or one of your [variants.*]."),
@@ -136,27 +79,16 @@ def ask(
     project: Path = ProjectOpt,
 ) -> None:
     """Answer QUESTION with a variant; rag, ft+rag and raft retrieve passages and cite them by number."""
-    _ask(_open(project), question, variant, retriever, k, filters, as_json, run)
+    from ragtune.variants import answerer
 
-
-def _ask(proj, question: str, variant: str, retriever, k, filters, as_json: bool, run: str | None = None) -> None:
-    from ragtune.index import ChunkIndexError
-    from ragtune.models import ModelError
-    from ragtune.project import ProjectError
-    from ragtune.retrieve import FilterError
-    from ragtune.tune import TuneError
-
-    try:
-        with err.status("Thinking..."):
-            answer = proj.ask(question, variant, retriever=retriever, top_k=k, filters=filters, run=run)
-    except (ProjectError, FilterError, ChunkIndexError, ModelError, TuneError, ValueError) as e:
-        _fail(str(e))
+    proj = open_project(project)
+    with err.status("Thinking..."):
+        answer = answerer(proj, variant, run=run, retriever=retriever, top_k=k, filters=filters).answer([question])[0]
     if as_json:
         print(json.dumps(answer_to_json(answer, variant), indent=2, ensure_ascii=False))
         return
     console.print(answer.text)
     if answer.passages:
-        cited = {c.number for c in answer.citations}
         table = Table(title="Passages", show_lines=False)
         for col in ("n", "document", "score", "cited"):
             table.add_column(col)
@@ -173,6 +105,7 @@ def _ask(proj, question: str, variant: str, retriever, k, filters, as_json: bool
 
 
 def answer_to_json(answer, variant: str) -> dict:
+    """`ragtune ask --json`: the answer, its citations and passages, tokens and timings."""
     c = answer.completion
     return {
         "question": answer.question,
@@ -193,10 +126,11 @@ def answer_to_json(answer, variant: str) -> dict:
     }
 
 
-@app.command()
 def status(project: Path = ProjectOpt) -> None:
     """Show the index: documents, chunks, table version and models."""
-    proj = _open(project)
+    from ragtune.runs import list_training_runs
+
+    proj = open_project(project)
     m = proj.settings.models
     table = Table(show_header=False)
     table.add_row("project", str(proj.settings.root.resolve()))
@@ -209,15 +143,7 @@ def status(project: Path = ProjectOpt) -> None:
         table.add_row("documents", str(stats.documents))
         table.add_row("chunks", str(stats.chunks))
         table.add_row("table version", str(stats.version))
-    from ragtune.tune.runs import list_runs
-
-    for run in list_runs(proj.settings.runs_dir):
+    for run in list_training_runs(proj.settings.runs_dir):
         table.add_row(f"run {run.id}", f"{run.kind}, {run.status}" + (" (resume with `ragtune tune --resume`)"
                                                                        if run.status != "done" else ""))
     console.print(table)
-
-
-from ragtune import cli_demo, cli_eval, cli_recommend, cli_report, cli_training  # noqa: E402,F401 - register demo, synth, tune, export, eval, recommend and report on `app`
-
-if __name__ == "__main__":
-    app()

@@ -1,8 +1,10 @@
-"""`ragtune demo`: the whole comparison on the bundled knowledge base (registered on `cli.app`)."""
+"""`ragtune demo`: the whole comparison on the bundled knowledge base."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import time
 from pathlib import Path
 from typing import Optional
@@ -10,10 +12,10 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from ragtune.cli import _fail, app, console, stage_progress
+from ragtune.cli.common import console, fail, stage_progress
+from ragtune.cli.tables import print_freshness, print_summary
 
 
-@app.command()
 def demo(
     kb: Path = typer.Option(Path("examples/kb"), help="Knowledge base: v1/, v2/, questions.jsonl, questions_v2.jsonl."),
     project: Optional[Path] = typer.Option(None, "--project", "-p",
@@ -24,12 +26,8 @@ def demo(
 
     Finished stages are skipped when you run it again (the project's runs/demo/stages.json records them).
     """
-    import os
-
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network at run time
-    from ragtune.cli_training import _user_errors
-    from ragtune.config import ConfigError
-    from ragtune.demo import FAST, FULL, DemoError, run_demo
+    from ragtune.demo import FAST, FULL, run_demo
 
     project = project or Path("demo-fast" if fast else "demo-project")
     plan = FAST if fast else FULL
@@ -41,32 +39,31 @@ def demo(
             if entry is None:
                 bar.console.print(f"[bold]>[/] {stage} ...")
             else:
-                bar.console.print(f"[green]done[/] {stage}: {entry['seconds']:.0f} s  [dim]{_brief(entry['result'])}[/]")
+                bar.console.print(f"[green]done[/] {stage}: {entry['seconds']:.0f} s  [dim]{brief(entry['result'])}[/]")
 
         try:
             result = run_demo(kb, project, plan, progress=progress, on_stage=on_stage)
         except KeyboardInterrupt:
-            _fail("interrupted; run the same command again to continue where it stopped", code=130)
-        except (DemoError, ConfigError, *_user_errors()) as e:
-            _fail(str(e))
-    _print_outcome(result, time.perf_counter() - start)
+            fail("interrupted; run the same command again to continue where it stopped", code=130)
+    print_outcome(result, time.perf_counter() - start)
 
 
-def _brief(result: dict) -> str:
+def brief(result: dict) -> str:
+    """A stage's result in one short line (its file list left out)."""
     shown = {k: v for k, v in result.items() if k not in ("files",)}
     return escape(json.dumps(shown, default=str))[:110]
 
 
-def _print_outcome(result, wall_s: float) -> None:
-    from ragtune.cli_eval import print_freshness, print_summary
+def print_outcome(result, wall_s: float) -> None:
+    """Before and after the update, the recommendation, and where to look next."""
+    from ragtune.evaluate.results import read_summary
 
-    before = json.loads((result.before / "summary.json").read_text(encoding="utf-8"))
-    after = json.loads((result.after / "summary.json").read_text(encoding="utf-8"))
+    before, after = read_summary(result.before), read_summary(result.after)
     console.rule("[bold]Before the update (v1 questions)")
-    print_summary({**before, "cost": None}, before.get("k", 5))
+    print_summary(dataclasses.replace(before, cost=None), before.k or 5)
     console.rule("[bold]After the update (v2 documents, adapters unchanged)")
-    if after.get("freshness"):
-        print_freshness(after["freshness"])
+    if after.freshness:
+        print_freshness(after.freshness)
     console.rule("[bold]Recommendation")
     rec = result.recommendation
     console.print(f"[bold]{escape(rec.get('headline', ''))}[/]")

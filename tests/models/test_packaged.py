@@ -5,7 +5,7 @@ import time
 import pytest
 
 from ragtune.models import ModelError
-from ragtune.models.local import (
+from ragtune.models.packaged import (
     GENERATOR_DIR_PREFIX,
     SMOLLM2_CHAT_TEMPLATE,
     cache_dir,
@@ -87,7 +87,7 @@ def test_missing_package_names_the_install_command(monkeypatch, package, call, c
 
 
 def test_missing_converter_dependency_is_named_and_leaves_nothing(monkeypatch, tmp_path):
-    from ragtune.models.local import convert_gguf, packaged_gguf_path
+    from ragtune.models.packaged import convert_gguf, packaged_gguf_path
 
     monkeypatch.setitem(sys.modules, "accelerate", None)
     target = tmp_path / "models" / "smollm2-135m-instruct-x"

@@ -1,4 +1,5 @@
-"""A variant = which weights answer (base model or a trained adapter) + how passages are retrieved + the prompt.
+"""What a variant is made of, as data: which weights answer (the base model or a trained adapter), how
+passages are retrieved, and the prompt. `ragtune.variants.resolve` turns one into an `Answerer`.
 
 The standard set compared everywhere in ragtune:
 
@@ -11,8 +12,9 @@ The standard set compared everywhere in ragtune:
 | raft   | adapter of the newest `raft` run | the project's `[retrieval]` |
 
 Users add their own in `ragtune.toml` (`[variants.rag-bm25-k3]`: adapter, retriever, top_k, system_prompt).
-All of them answer through `ragtune.answer.answer_question`, so the prompt differs only by the passages
-unless a variant sets its own system prompt.
+All of them answer through `ragtune.answer.answer_questions`, so the prompt differs only by the passages
+unless a variant sets its own system prompt. A new kind of variant (few-shot examples in the prompt, a
+remote endpoint serving an adapter) is a new field here and its use in `ragtune/variants/answerer.py`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ragtune.errors import VariantError
-from ragtune.config import VariantSettings
+from ragtune.config import Settings, VariantSettings
 
 ADAPTER_KINDS = ("ft", "raft")
 
@@ -67,6 +69,11 @@ def custom_variants(settings: Mapping[str, VariantSettings]) -> dict[str, Varian
             raise VariantError(f"[variants.{name}] sets top_k without retrieval; set retriever too.")
         out[name] = Variant(name, None if s.adapter == "none" else s.adapter, retriever, s.top_k, s.system_prompt)
     return out
+
+
+def project_variants(settings: Settings) -> dict[str, Variant]:
+    """The standard variants plus the project's own `[variants.<name>]` from ragtune.toml."""
+    return {**VARIANTS, **custom_variants(settings.variants)}
 
 
 def get_variant(name: str, custom: Mapping[str, Variant] | None = None) -> Variant:

@@ -1,27 +1,20 @@
-"""The project file `ragtune.toml` as typed settings.
-
-Every field has a default chosen for the packaged local models, so an empty file is a valid project.
-"""
+"""The sections of `ragtune.toml`, one typed model each; `[tune]` is a plain dataclass so training needs no pydantic."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from ragtune.errors import ConfigError
-
-CONFIG_FILE = "ragtune.toml"
+from pydantic import BaseModel, ConfigDict, Field
 
 
+class Section(BaseModel):
+    """Every section refuses unknown keys, so a typo in `ragtune.toml` is an error, not a silent default."""
 
-class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ModelSettings(_Section):
+class ModelSettings(Section):
     # "minilm" = packaged all-MiniLM-L6-v2; else a sentence-transformers path, or "openai:<model>".
     embedder: str = "minilm"
     # "smollm2" = packaged SmolLM2-135M-Instruct; else a local HF model path, or "openai:<model>".
@@ -32,12 +25,12 @@ class ModelSettings(_Section):
     embed_batch_size: int = Field(64, ge=1)
 
 
-class ChunkSettings(_Section):
+class ChunkSettings(Section):
     max_tokens: int = Field(256, ge=16)
     overlap: int = Field(32, ge=0)
 
 
-class RetrievalSettings(_Section):
+class RetrievalSettings(Section):
     retriever: Literal["dense", "bm25", "hybrid"] = "hybrid"
     top_k: int = Field(5, ge=1)
     rrf_k: int = Field(60, ge=1)
@@ -45,12 +38,12 @@ class RetrievalSettings(_Section):
     bm25_weight: float = Field(1.0, ge=0)
 
 
-class GenerationSettings(_Section):
+class GenerationSettings(Section):
     max_new_tokens: int = Field(256, ge=1)
     temperature: float = Field(0.0, ge=0)
 
 
-class SynthSettings(_Section):
+class SynthSettings(Section):
     """How `ragtune synth` builds the training set (see `ragtune.synth.build_training_set`)."""
 
     # "" = the [models] generator; else "openai:<model>" (at api_base) or a local HF model folder; "none" = no teacher.
@@ -67,7 +60,7 @@ class SynthSettings(_Section):
     seed: int = 0
 
 
-class VariantSettings(_Section):
+class VariantSettings(Section):
     """A variant of your own (`[variants.<name>]`): which weights answer and how passages are retrieved."""
 
     adapter: str = "none"  # none | ft | raft (the newest finished run of that kind) | a run id under runs/
@@ -76,7 +69,7 @@ class VariantSettings(_Section):
     system_prompt: str = ""  # "" = ragtune's prompt for this kind of variant
 
 
-class EvalSettings(_Section):
+class EvalSettings(Section):
     """`ragtune eval` (see docs/metrics.md)."""
 
     judge: str = ""  # "" = no LLM judge; "openai:<model>" (at [models] api_base), a local model folder, or "smollm2"
@@ -88,7 +81,7 @@ class EvalSettings(_Section):
     latency_sample: int = Field(5, ge=0)
 
 
-class CostSettings(_Section):
+class CostSettings(Section):
     """Prices for `ragtune.evaluate.cost`; defaults and their sources are in docs/metrics.md (Cost)."""
 
     # Hardware the models run on, per hour: AWS EC2 c7i.large (2 vCPU, 4 GiB), on-demand, us-east-1, as listed
@@ -104,7 +97,7 @@ class CostSettings(_Section):
     updates_per_month: float = Field(4, ge=0)  # how often the documents change (a re-sync, or a retrain)
 
 
-class ConstraintSettings(_Section):
+class ConstraintSettings(Section):
     """Requirements for `ragtune recommend` (docs/decision.md); volume and update rate live in [cost]."""
 
     latency_ms: float | None = Field(None, gt=0)  # p50 per answer must stay under this (None: no target)
@@ -165,143 +158,3 @@ class TuneConfig:
             bad.append("target_modules must name at least one layer")
         if bad:
             raise ValueError("; ".join(bad))
-
-
-class Settings(_Section):
-    """All settings of one project; `root` is the directory holding `ragtune.toml`."""
-
-    root: Path = Path(".")
-    models: ModelSettings = ModelSettings()
-    chunking: ChunkSettings = ChunkSettings()
-    retrieval: RetrievalSettings = RetrievalSettings()
-    generation: GenerationSettings = GenerationSettings()
-    synth: SynthSettings = SynthSettings()
-    tune: TuneConfig = TuneConfig()
-    eval: EvalSettings = EvalSettings()
-    cost: CostSettings = CostSettings()
-    constraints: ConstraintSettings = ConstraintSettings()
-    variants: dict[str, VariantSettings] = {}
-
-    @property
-    def index_dir(self) -> Path:
-        return self.root / "index"
-
-    @property
-    def synth_dir(self) -> Path:
-        return self.root / "synth"
-
-    @property
-    def runs_dir(self) -> Path:
-        return self.root / "runs"
-
-
-def load_settings(root: str | Path = ".") -> Settings:
-    """Read `root/ragtune.toml`; a directory without one gets the defaults."""
-    root = Path(root)
-    path = root / CONFIG_FILE
-    data: dict = {}
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{path}: not valid TOML ({e}). Fix the file or re-create it with `ragtune init`.") from e
-    try:
-        return Settings(root=root, **data)
-    except ValidationError as e:
-        raise ConfigError(f"{path}: invalid settings:\n{e}") from e
-
-
-DEFAULT_CONFIG = """\
-# ragtune project settings. Every key is optional; these are the defaults.
-
-[models]
-embedder = "minilm"        # packaged all-MiniLM-L6-v2, a sentence-transformers model path, or "openai:<model>"
-generator = "smollm2"      # packaged SmolLM2-135M-Instruct, a local Hugging Face model path, or "openai:<model>"
-api_base = ""              # OpenAI-compatible endpoint for "openai:" models (vLLM, Ollama, llama.cpp server, OpenAI)
-api_key_env = "OPENAI_API_KEY"
-device = "auto"            # auto | cpu | cuda | mps
-embed_batch_size = 64
-
-[chunking]
-max_tokens = 256           # hard cap, in the embedder's tokens
-overlap = 32
-
-[retrieval]
-retriever = "hybrid"       # dense | bm25 | hybrid
-top_k = 5
-rrf_k = 60                 # reciprocal rank fusion constant
-dense_weight = 1.0
-bm25_weight = 1.0
-
-[generation]
-max_new_tokens = 256
-temperature = 0.0          # 0 = greedy
-
-[synth]                    # `ragtune synth`: training data from the indexed documents
-teacher = ""               # "" = the generator above; "openai:<model>", a local model folder, or "none"
-pairs_per_chunk = 3        # question/answer pairs per chunk
-paraphrases = 1            # paraphrases per chunk (trained as extra documents)
-extractive = "fill"        # deterministic pairs when the teacher yields too few: fill | all | off
-raft = true                # also build RAFT examples (for `ragtune tune --raft`)
-raft_distractors = 3
-p_no_oracle = 0.2          # share of RAFT examples without the passage holding the answer
-val_fraction = 0.1         # share of facts held out for validation
-questions = ""             # your own questions JSONL to train on (optional)
-chat = ""                  # your own chat JSONL to train on (optional)
-seed = 0
-
-[tune]                     # `ragtune tune`: LoRA fine-tuning
-rank = 16
-alpha = 32
-learning_rate = 1e-3
-epochs = 10
-seq_len = 256              # packed sequence length in tokens
-batch_rows = 1
-grad_accum = 1
-eval_every = 10            # steps between validation losses (0 = never)
-patience = 0               # validations without improvement before stopping (0 = never stop early)
-keep_best = false          # end with the weights of the lowest validation loss instead of the last
-checkpoint_every = 20      # steps between checkpoints, for `ragtune tune --resume`
-target_modules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-seed = 0
-
-[eval]                     # `ragtune eval`
-judge = ""                 # LLM judge: "" = off, "openai:<model>" (at api_base above), or a local model folder
-bootstrap_resamples = 2000
-seed = 0
-batch_size = 8             # answers generated together per variant (faster); 1 = one at a time
-latency_sample = 5         # first questions per variant answered alone: the single-user latency figures
-
-[cost]                     # prices for the cost figures (sources: docs/metrics.md)
-hardware_usd_per_hour = 0.0893   # AWS c7i.large (2 vCPU) on-demand, us-east-1, 2024; a g5.xlarge GPU: 1.006
-concurrency = 1            # queries the hardware serves at once
-input_usd_per_mtok = 0.0   # API models: $ per million prompt tokens (gpt-4o-mini, 2024-07: 0.15)
-output_usd_per_mtok = 0.0  # $ per million completion tokens (gpt-4o-mini, 2024-07: 0.60)
-training_usd_per_mtok = 0.0  # API fine-tuning: $ per million training tokens (gpt-4o-mini, 2024-07: 3.00)
-queries_per_day = 1000
-updates_per_month = 4      # how often your documents change
-
-[constraints]              # `ragtune recommend`: your requirements (docs/decision.md); flags override them
-# latency_ms = 800         # p50 per answer must stay under this (unset: no target)
-citations_required = false # answers must cite passages: closed-book variants are excluded
-sensitive_data = false     # facts must be deletable / access-controlled: fine-tuned variants are excluded
-# budget_usd_per_month = 50  # monthly cost at [cost] queries_per_day and updates_per_month (unset: no budget)
-gpu_available = false      # a GPU for (re)training
-
-# Your own variants, compared alongside base, rag, ft, ft+rag and raft:
-# [variants.rag-bm25-k3]
-# adapter = "none"         # none | ft | raft | a run id
-# retriever = "bm25"       # none | default | dense | bm25 | hybrid
-# top_k = 3
-"""
-
-
-def write_default_config(root: str | Path) -> Path:
-    """Create `root/ragtune.toml` with the documented defaults; refuses to overwrite."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / CONFIG_FILE
-    if path.exists():
-        raise ConfigError(f"{path} already exists; edit it, or remove it to start over.")
-    path.write_text(DEFAULT_CONFIG, encoding="utf-8")
-    return path

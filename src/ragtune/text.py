@@ -1,20 +1,30 @@
-"""Text normalisation for matching answers against chunks: SQuAD-style, with numbers compared as numbers.
+"""Text normalisation, shared by answers, metrics and synthesis: tokens, numbers, stop words, SQuAD's normalize.
 
 "4 weeks", "four weeks" and "4.0 weeks" must all match the same chunk text, and "1,000" must
-equal "1000", so numbers become canonical tokens before any comparison.
+equal "1000", so numbers become canonical tokens before any comparison. Nothing here imports ragtune.
 """
 
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+", re.UNICODE)
+_WORD = re.compile(r"\w+")
 _ARTICLES = frozenset({"a", "an", "the"})
-STOPWORDS = frozenset(
-    "a an and are as at be been by for from has have i in is it its of on or that the this to was were which with "
-    "you your what who whom whose when where why how does do did can will would should could about into than then "
-    "there their they them these those he she his her our we not no yes if but so also".split()
+_ARTICLE_WORDS = re.compile(r"\b(a|an|the)\b")
+_PUNCT = set(string.punctuation)
+
+# Function words only: what citation attribution ignores when it compares an answer with a passage.
+CITATION_STOPWORDS = frozenset(
+    "a an and are as at be by for from has have i in is it its of on or that the this to was were which with "
+    "you your what who when where how does do did can will".split()
+)
+# Those plus pronouns, modals, negations and connectives: what support, copy and groundedness checks ignore.
+STOPWORDS = CITATION_STOPWORDS | frozenset(
+    "been whom whose why would should could about into than then there their they them these those "
+    "he she his her our we not no yes if but so also".split()
 )
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -69,47 +79,12 @@ def content_words(text: str) -> list[str]:
     return [t for t in tokens(text) if t not in STOPWORDS]
 
 
-def longest_common_run(a: list[str], b: list[str]) -> int:
-    """Length of the longest run of tokens that `a` and `b` share (the copy detector)."""
-    best = 0
-    prev = [0] * (len(b) + 1)
-    for x in a:
-        cur = [0] * (len(b) + 1)
-        for j, y in enumerate(b, start=1):
-            if x == y:
-                cur[j] = prev[j - 1] + 1
-                best = max(best, cur[j])
-        prev = cur
-    return best
+def content_tokens(text: str) -> set[str]:
+    """The set of lower-cased words that are not function words: what citation attribution compares."""
+    return {w for w in _WORD.findall(text.lower()) if w not in CITATION_STOPWORDS}
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
-_ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|Mr|Mrs|Ms|Dr|St|vs|No|approx)\.$", re.IGNORECASE)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of prose; markdown headings and table rows are dropped, wrapped lines re-joined."""
-    paragraphs: list[str] = []
-    current: list[str] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        heading = not current and len(stripped.split()) <= 6 and not stripped.endswith((".", "!", "?", ";", ",", ":"))
-        if not stripped or stripped.startswith(("#", "|")) or heading:
-            if current:
-                paragraphs.append(" ".join(current))
-                current = []
-            continue
-        current.append(re.sub(r"^(?:[-*+]|\d+[.)])\s+", "", stripped))
-    if current:
-        paragraphs.append(" ".join(current))
-    sentences: list[str] = []
-    for para in paragraphs:
-        pieces = _SENTENCE_END.split(para)
-        merged: list[str] = []
-        for piece in pieces:
-            if merged and _ABBREV.search(merged[-1]):
-                merged[-1] += " " + piece
-            else:
-                merged.append(piece)
-        sentences.extend(s.strip() for s in merged if s.strip())
-    return sentences
+def squad_normalize(text: str) -> str:
+    """The SQuAD v1.1 evaluation script's normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
+    return " ".join(_ARTICLE_WORDS.sub(" ", text).split())

@@ -1,0 +1,39 @@
+"""`ragtune eval`: every variant on the same questions, with confidence intervals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ragtune.cli.common import ProjectOpt, console, fail, open_project, stage_progress
+from ragtune.cli.tables import print_summary
+
+
+def evaluate(
+    questions: Path = typer.Option(..., "--questions", "-q", help="Questions JSONL (see README, Data formats)."),
+    variants: Optional[str] = typer.Option(None, help="Comma-separated variants (default: all this project can run)."),
+    run: Optional[str] = typer.Option(None, "--run", help="Run id; an existing run resumes where it stopped."),
+    freshness: Optional[Path] = typer.Option(
+        None, "--freshness", metavar="NEW_DOCS",
+        help="Freshness: sync the index to these changed documents (timed), keep the adapters, then evaluate "
+             "questions about the new state (changed facts carry old_answers)."),
+    forgetting: bool = typer.Option(False, "--forgetting",
+                                    help="Also ask a shipped general-knowledge probe of base and ft."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Run every variant on the same questions; writes runs/<id>/results.jsonl and summary.json."""
+    from ragtune.evaluate.session import evaluate as run_evaluation, summarize_run
+
+    proj = open_project(project)
+    names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
+    with stage_progress() as (_, progress):
+        try:
+            run_dir, _ = run_evaluation(proj, questions, names, run=run, freshness=freshness, forgetting=forgetting,
+                                       progress=progress)
+        except KeyboardInterrupt:
+            fail("interrupted; continue with the same command plus --run <id> (see runs/)", code=130)
+    summary = summarize_run(proj, run_dir)
+    print_summary(summary, proj.settings.retrieval.top_k)
+    console.print(f"Results: {run_dir / 'results.jsonl'}\nSummary: {run_dir / 'summary.json'}")

@@ -1,0 +1,92 @@
+"""The terminal tables of an evaluation summary (quality, freshness, forgetting, cost): `eval` and `demo` print them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from ragtune.cli.common import console
+from ragtune.numbers import ci_compact, usd
+
+if TYPE_CHECKING:
+    from ragtune.evaluate.results import Summary
+
+# (metric, column, with CI): the CI only where it matters most, so the table fits 80 columns.
+SHOWN = (("contains", "correct", True), ("hallucinated", "halluc.", True),
+         ("abstained_correctly", "abstain", False), ("hit@{k}", "hit@{k}", False), ("citation_precision", "cite P", False))
+
+
+def print_summary(summary: Summary, k: int) -> None:
+    """Every variant's main metrics, then freshness, forgetting and cost when measured, then significant wins."""
+    n = max((s.n for s in summary.variants.values()), default=0)
+    table = Table(title=f"{n} questions, every variant (mean, 95 % CI; all metrics in summary.json)",
+                  box=box.SIMPLE_HEAD, padding=(0, 1))
+    shown = [(m.format(k=k), label.format(k=k), ci) for m, label, ci in SHOWN]
+    for col in ["variant", *(label for _, label, _ in shown), "p50 s"]:
+        table.add_column(col, no_wrap=True)
+    for v, s in summary.variants.items():
+        cells = []
+        for metric, _, ci in shown:
+            e = s.metric(metric)
+            cells.append(ci_compact(e) if ci else "-" if e is None else f"{e.value:.2f}")
+        lat = s.p50_s
+        table.add_row(v, *cells, f"{lat:.1f}" if lat is not None else "-")
+    console.print(table)
+    if summary.freshness:
+        print_freshness(summary.freshness)
+    if summary.forgetting:
+        print_forgetting(summary.forgetting)
+    if summary.cost:
+        print_cost(summary.cost)
+    for c in summary.comparisons:
+        if c.significant and c.metric == "contains":
+            worse = c.b if c.better == c.a else c.a
+            console.print(f"{c.better} is better than {worse} on correct answers "
+                          f"(difference {abs(c.diff):.2f}, {c.test}, p = {c.p_value:.3g})")
+
+
+def print_cost(cost: dict) -> None:
+    """$ per 1k queries, per update and per month at the configured volume, with the break-even points."""
+    p = cost["prices"]
+    table = Table(title=f"Cost at {p['queries_per_day']:g} queries/day, {p['updates_per_month']:g} updates/month "
+                        f"(prices: \\[cost] in ragtune.toml)", box=box.SIMPLE_HEAD, padding=(0, 1))
+    for col in ("variant", "$ / 1k queries", "$ / update", "$ / month"):
+        table.add_column(col, no_wrap=True)
+    for v, c in cost["variants"].items():
+        table.add_row(v, *(usd(c.get(k)) for k in ("per_1k_queries_usd", "update_usd", "monthly_usd")))
+    console.print(table)
+    for note in cost["notes"]:
+        console.print(f"[dim]Note: {escape(note)}[/]")
+    for b in cost["break_even"]:
+        if b["queries_per_day"] is not None:
+            console.print(f"{b['a']} vs {b['b']}: break-even at {b['queries_per_day']:,.0f} queries/day "
+                          f"({b['cheaper_above']} is cheaper above)")
+
+
+def print_freshness(fresh: dict) -> None:
+    """After a document update: each variant on the changed and unchanged facts, how often stale, how it catches up."""
+    u = fresh["update"]
+    table = Table(title=f"After the update: {len(u['added'])} added, {len(u['changed'])} changed, "
+                        f"{len(u['removed'])} removed; index sync {u['sync_s']:.1f} s", box=box.SIMPLE_HEAD,
+                  padding=(0, 1))
+    for col in ("variant", "changed facts", "unchanged", "stale", "update takes"):
+        table.add_column(col, no_wrap=True)
+    for v, f in fresh["variants"].items():
+        how = "sync" if f["absorb_by"] == "index sync" else "retrain"
+        absorb = "never" if f["absorb_s"] is None else f"{f['absorb_s']:.0f} s ({how})"
+        table.add_row(v, ci_compact(f["correct_changed"]), ci_compact(f["correct_unchanged"]), ci_compact(f["stale"]), absorb)
+    console.print(table)
+
+
+def print_forgetting(forgetting: dict) -> None:
+    """The general-knowledge probe: what fine-tuning cost the model outside the documents."""
+    table = Table(title=f"Forgetting probe: {forgetting['questions']} general-knowledge questions",
+                  box=box.SIMPLE_HEAD, padding=(0, 1))
+    for col in ("variant", "correct (generated)", "correct (choice)"):
+        table.add_column(col, no_wrap=True)
+    for v, m in forgetting["variants"].items():
+        table.add_row(v, ci_compact(m.get("contains")), ci_compact(m.get("mc_correct")))
+    console.print(table)

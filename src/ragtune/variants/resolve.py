@@ -1,0 +1,95 @@
+"""From a variant's name to an `Answerer` over an open project: its adapter (the newest finished run of
+its kind, or a pinned run), its generator (adapters share the base model's weights) and its search.
+
+The only place that knows how a variant is built; everything that answers goes through `answerer`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from ragtune.errors import ProjectError, TuneError
+from ragtune.models.protocols import Generator
+from ragtune.project import Project
+from ragtune.retrieve import parse_filter, retrieve
+from ragtune.runs import find_training_run
+from ragtune.variants.answerer import Answerer, Search
+from ragtune.variants.spec import Variant, get_variant, project_variants
+
+
+def variant(proj: Project, name: str) -> Variant:
+    """The project's variant called `name` (standard or `[variants.<name>]`); a VariantError lists the known ones."""
+    return get_variant(name, project_variants(proj.settings))
+
+
+def adapter_dir(proj: Project, v: Variant, run: str | None = None) -> Path | None:
+    """The adapter folder `v` answers with (None: the base model); `run` overrides which training run."""
+    if v.adapter is None:
+        return None
+    kind = v.adapter_kind or "ft"
+    return find_training_run(proj.settings.runs_dir, kind, run or (None if v.adapter_kind else v.adapter)).adapter_dir
+
+
+def generator_with(proj: Project, adapter: Path | None) -> Generator:
+    """The project's generator with a LoRA adapter applied (None: the base model); adapters share its weights."""
+    gen = proj.generator
+    if hasattr(gen, "with_adapter"):
+        return gen.with_adapter(adapter)
+    if adapter is not None:
+        raise ProjectError("fine-tuned variants need a local generator; this project uses "
+                           f"{proj.settings.models.generator!r}. Serve the adapter from your endpoint instead.")
+    return gen
+
+
+def search_with(proj: Project, retriever: str | None = None, top_k: int | None = None,
+                filters: Sequence[str] = ()) -> Search:
+    """A question -> passages function with the project's `[retrieval]` settings, overridable per call."""
+    r = proj.settings.retrieval
+    parsed = [parse_filter(f) for f in filters]
+    kind, k, index = retriever or r.retriever, top_k or r.top_k, proj.index
+    weights = {"dense": r.dense_weight, "bm25": r.bm25_weight}
+
+    def search(question: str):
+        return retrieve(index, question, retriever=kind, top_k=k, filters=parsed, rrf_k=r.rrf_k, weights=weights)
+
+    return search
+
+
+def answerer(proj: Project, name: str, *, run: str | None = None, retriever: str | None = None,
+             top_k: int | None = None, filters: Sequence[str] = ()) -> Answerer:
+    """The variant `name` of `proj`, ready to answer; `run` pins the training run whose adapter it uses,
+    `retriever`, `top_k` and `filters` override the variant's retrieval (ignored for closed-book variants)."""
+    v = variant(proj, name)
+    adapter = adapter_dir(proj, v, run)
+    search, kind, k = None, None, None
+    if v.retrieval:
+        if proj.index.stats().chunks == 0:
+            raise ProjectError("the index is empty: run `ragtune ingest PATH` first, or use a variant without "
+                               "retrieval (base, ft)")
+        kind = retriever or (None if v.retriever == "default" else v.retriever) or proj.settings.retrieval.retriever
+        k = top_k or v.top_k or proj.settings.retrieval.top_k
+        search = search_with(proj, kind, k, filters)
+    g = proj.settings.generation
+    return Answerer(v, generator_with(proj, adapter), adapter, search, kind, k, g.max_new_tokens, g.temperature)
+
+
+def answerers(proj: Project, names: Iterable[str]) -> dict[str, Answerer]:
+    """`answerer` for each name, resolved now: a training run that finishes later does not change them."""
+    return {name: answerer(proj, name) for name in names}
+
+
+def available_variants(proj: Project) -> list[str]:
+    """The variants this project can run now: retrieval needs an index, adapters a finished run."""
+    indexed = proj.settings.index_dir.exists() and proj.index.stats().chunks > 0
+    out = []
+    for name, v in project_variants(proj.settings).items():
+        if v.retrieval and not indexed:
+            continue
+        if v.adapter is not None:
+            try:
+                adapter_dir(proj, v)
+            except TuneError:
+                continue
+        out.append(name)
+    return out
