@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from ragtune.models.packaged import packaged_generator_path  # noqa: E402
 from ragtune.tune import TrainingResult, TuneConfig, train_lora  # noqa: E402
 
 FACTS = [
@@ -41,23 +39,9 @@ def examples() -> list[list[dict]]:
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory) -> Path:
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    real = packaged_generator_path()
-    out = tmp_path_factory.mktemp("tiny-llama")
-    config = LlamaConfig(vocab_size=49152, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
-                         bos_token_id=1, eos_token_id=2, pad_token_id=2, tie_word_embeddings=True)
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(config)
-    model.generation_config.eos_token_id = 2
-    model.save_pretrained(out)
-    for name in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
-        if (real / name).exists():
-            shutil.copy(real / name, out / name)
-    return out
+def tiny_model_dir(tiny_llama_path) -> Path:
+    """The tiny random llama of tests/conftest.py (SmolLM2's tokenizer and chat template)."""
+    return tiny_llama_path
 
 
 @pytest.fixture(scope="session")
