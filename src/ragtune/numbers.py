@@ -53,6 +53,11 @@ def seconds(x: float | None) -> str:
     return f"{x:.2f} s" if x < 10 else f"{x:.0f} s"
 
 
+def p_value(p: float) -> str:
+    """A test's p-value in a table or the terminal: three significant digits."""
+    return f"{p:.3g}"
+
+
 def qpd(x: float | None) -> str:
     """Queries per day: 50000 -> "50,000", 1111.1 -> "1,111", 0.5 -> "0.5"."""
     return DASH if x is None else f"{x:,.0f}" if x >= 10 else f"{x:.2g}"
@@ -67,6 +72,11 @@ def pct_text(e: dict | None) -> str:
     if e.get("low") is None or e.get("high") is None:
         return f"{100 * e['value']:.0f} %"
     return f"{100 * e['value']:.0f} % [{100 * e['low']:.0f}-{100 * e['high']:.0f}]"
+
+
+def p_text(p: float) -> str:
+    """A test's p-value in a sentence: two significant digits."""
+    return f"{p:.2g}"
 
 
 def usd_text(x: float | None) -> str:

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ragtune.cli.common import console
-from ragtune.numbers import ci_compact, usd
+from ragtune.numbers import ci_compact, p_value, qpd, usd
 
 if TYPE_CHECKING:
     from ragtune.evaluate.results import Summary
@@ -45,7 +45,7 @@ def print_summary(summary: Summary, k: int) -> None:
         if c.significant and c.metric == "contains":
             worse = c.b if c.better == c.a else c.a
             console.print(f"{c.better} is better than {worse} on correct answers "
-                          f"(difference {abs(c.diff):.2f}, {c.test}, p = {c.p_value:.3g})")
+                          f"(difference {abs(c.diff):.2f}, {c.test}, p = {p_value(c.p_value)})")
 
 
 def print_cost(cost: dict) -> None:
@@ -62,7 +62,7 @@ def print_cost(cost: dict) -> None:
         console.print(f"[dim]Note: {escape(note)}[/]")
     for b in cost["break_even"]:
         if b["queries_per_day"] is not None:
-            console.print(f"{b['a']} vs {b['b']}: break-even at {b['queries_per_day']:,.0f} queries/day "
+            console.print(f"{b['a']} vs {b['b']}: break-even at {qpd(b['queries_per_day'])} queries/day "
                           f"({b['cheaper_above']} is cheaper above)")
 
 

@@ -23,7 +23,7 @@ from ragtune.errors import DecisionError, RunError
 from ragtune.evaluate.cost import monthly_usd
 from ragtune.evaluate.results import Manifest, ResultRecord, Summary, read_manifest, read_results, read_summary
 from ragtune.evaluate.stats import Estimate, compare
-from ragtune.numbers import pct, pct_text, usd_text
+from ragtune.numbers import p_text, pct, pct_text, usd_text
 from ragtune.runs import RECOMMENDATION, run_folder, write_text
 
 if TYPE_CHECKING:
@@ -203,8 +203,8 @@ def _versus_reference(winner: str | None, evidence: Mapping[str, VariantEvidence
     cmp = compare(a, b, (winner, ref))
     if cmp.n == 0:
         return []
-    verdict = (f"{winner} is measurably better ({cmp.test}, p = {cmp.p_value:.2g})" if cmp.better == winner else
-               f"the difference is not significant ({cmp.test}, p = {cmp.p_value:.2g}): on these questions your "
+    verdict = (f"{winner} is measurably better ({cmp.test}, p = {p_text(cmp.p_value)})" if cmp.better == winner else
+               f"the difference is not significant ({cmp.test}, p = {p_text(cmp.p_value)}): on these questions your "
                "documents add nothing measurable yet")
     return [f"(rule 7) {ref}, without your documents, answers {pct_text(accuracy[ref])} of the same {cmp.n} questions, "
             f"{winner} {pct_text(accuracy[winner])}: {verdict}."]

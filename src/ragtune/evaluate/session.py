@@ -100,9 +100,7 @@ def summarize_run(proj: Project, run_dir: Path) -> Summary:
     variants = [v for v in manifest.variants if any(r.variant == v for r in results)]
     e = proj.settings.eval
     summary = build_summary(results, variants, seed=e.seed, resamples=e.bootstrap_resamples)
-    # what the run did, even if ragtune.toml changed since
-    retrieval = {v: manifest.retrieval[v] if v in manifest.retrieval else variant(proj, v).retrieval
-                 for v in variants}
+    retrieval = {v: manifest.retrieves(v, results) for v in variants}  # what the run did, whatever ragtune.toml says now
     training = _training_costs(proj, manifest)
     update = read_update(run_dir)
     cost = cost_summary(summary, proj.settings.cost, adapters=training, retrieval=retrieval,

@@ -38,9 +38,9 @@ def best_on_accuracy(run: RunData) -> str:
     second = ranked[1]
     test = next((c for c in run.summary.comparisons if c.metric == CORRECT and {c.a, c.b} == {best, second}), None)
     if test and test.significant:
-        return text + f" It is significantly better than the runner-up {second} (p = {test.p_value:.2g}, " \
+        return text + f" It is significantly better than the runner-up {second} (p = {fmt.p_text(test.p_value)}, " \
                       f"{test.test})."
-    p = f" (p = {test.p_value:.2g})" if test else ""
+    p = f" (p = {fmt.p_text(test.p_value)})" if test else ""
     return text + (f" It is not significantly better than the runner-up {second}{p}: more questions would "
                    "narrow the intervals.")
 
@@ -54,7 +54,7 @@ def overview_table(run: RunData, after: RunData | None, winner: str | None) -> T
     fresh = ((after or run).summary.freshness or {}).get("variants", {})
     volume = (run.summary.cost or {}).get("prices", {}).get("queries_per_day")
     columns = ("variant", "correct", "hallucinated", "p50 latency",
-               f"$ / month at {volume:,.0f} queries/day" if volume else "$ / month", "changed facts after update")
+               f"$ / month at {fmt.qpd(volume)} queries/day" if volume else "$ / month", "changed facts after update")
     rows = []
     for v in run.variants:
         rows.append(row(Cell(v + (" (recommended)" if v == winner else ""), "winner" if v == winner else ""),

@@ -64,7 +64,7 @@ def cost_section(run: RunData, colors: dict[str, str]) -> Section:
              for i, b in enumerate(crossing, start=1)]
     chart = cost_chart("chart-cost", cost_lines(cost, [m[0] for m in marks]), marks,
                        volume=prices.get("queries_per_day"), colors=colors)
-    volume = f"{prices['queries_per_day']:,.0f} queries/day"
+    volume = f"{fmt.qpd(prices['queries_per_day'])} queries/day"
     columns = ("variant", "$ / 1k queries", "$ / update", "one-time training", f"$ / month at {volume}")
     table = Table("table-cost", columns,
                   tuple(row(v, *(Cell(fmt.usd(c.get(k)), "num") for k in

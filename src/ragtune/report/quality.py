@@ -52,7 +52,7 @@ def comparisons_table(run: RunData) -> Table:
             continue
         verdict = Cell(f"{c.better} better", "ok") if c.significant else Cell("no significant difference")
         diff = fmt.DASH if math.isnan(c.diff) else f"{100 * c.diff:+.0f} pts"
-        rows.append(row(f"{c.a} vs {c.b}", Cell(diff, "num"), c.test, Cell(f"{c.p_value:.3g}", "num"),
+        rows.append(row(f"{c.a} vs {c.b}", Cell(diff, "num"), c.test, Cell(fmt.p_value(c.p_value), "num"),
                         Cell(str(c.n), "num"), verdict))
     return Table("table-comparisons", ("pair", "difference (a − b)", "test", "p", "questions", "verdict"),
                  tuple(rows), "Paired comparisons on correct answers over the questions both variants answered "
@@ -122,4 +122,4 @@ def forgetting_section(run: RunData, after: RunData | None) -> Section:
 
 def _comparison(c: dict) -> str:
     verdict = f"{c['better']} is better" if c["significant"] else "no significant difference"
-    return f"{c['a']} vs {c['b']}: {verdict} (p = {c['p_value']:.3g}, {c['test']})"
+    return f"{c['a']} vs {c['b']}: {verdict} (p = {fmt.p_value(c['p_value'])}, {c['test']})"
