@@ -21,6 +21,9 @@ def demo(
     project: Optional[Path] = typer.Option(None, "--project", "-p",
                                            help="Demo project folder (default: demo-project, or demo-fast)."),
     fast: bool = typer.Option(False, "--fast", help="A smaller run (about 5 minutes on 2 cores) for a first look."),
+    minutes: float = typer.Option(15.0, "--minutes", min=3,
+                                  help="Time for the full demo: it measures this machine, then asks as many "
+                                       "questions and trains as many steps as fit (recorded, reused on a re-run)."),
 ) -> None:
     """Ingest v1, fine-tune, evaluate base/rag/ft/ft+rag/raft, update to v2, measure freshness, report, recommend.
 
@@ -28,6 +31,7 @@ def demo(
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network at run time
     from ragtune.demo import FAST, FULL, run_demo
+    from ragtune.demo.stages import SIZING_STAGE
 
     project = project or Path("demo-fast" if fast else "demo-project")
     plan = FAST if fast else FULL
@@ -38,14 +42,27 @@ def demo(
         def on_stage(stage: str, entry: dict | None) -> None:
             if entry is None:
                 bar.console.print(f"[bold]>[/] {stage} ...")
+            elif stage == SIZING_STAGE:
+                bar.console.print(f"[green]done[/] {stage}: {entry['seconds']:.0f} s\n{plan_line(entry['result'])}")
             else:
                 bar.console.print(f"[green]done[/] {stage}: {entry['seconds']:.0f} s  [dim]{brief(entry['result'])}[/]")
 
         try:
-            result = run_demo(kb, project, plan, progress=progress, on_stage=on_stage)
+            result = run_demo(kb, project, plan, progress=progress, on_stage=on_stage, budget_s=60 * minutes)
         except KeyboardInterrupt:
             fail("interrupted; run the same command again to continue where it stopped", code=130)
     print_outcome(result, time.perf_counter() - start)
+
+
+def plan_line(sizing: dict) -> str:
+    """The plan the probe chose, with the figures it chose it from."""
+    t = sizing["throughput"]
+    v2 = "all" if sizing["per_tag_v2"] is None else f"{sizing['per_tag_v2']} per tag"
+    return (f"  plan: {sizing['questions_v1']} v1 questions ({sizing['per_tag_v1']} per tag), "
+            f"{sizing['questions_v2']} v2 questions ({v2}), ft {sizing['ft_steps']} steps, raft "
+            f"{sizing['raft_steps']} steps; about {sizing['estimated_s'] / 60:.0f} of {sizing['budget_s'] / 60:.0f} "
+            f"minutes\n  measured: {t['closed_s']:.2f} s per closed-book answer, {t['passages_s']:.2f} s with "
+            f"passages, {t['ft_step_s']:.2f} s per training step (probe {t['probe_s']:.0f} s)")
 
 
 def brief(result: dict) -> str:

@@ -18,20 +18,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from ragtune.config import CONFIG_FILE, DEFAULT_CONFIG
+from ragtune.demo.sizing import BUDGET_S, Sizing, choose, measure, train_step_seconds
 from ragtune.errors import DemoError
-from ragtune.config import DEFAULT_CONFIG, CONFIG_FILE
 from ragtune.questions import Question, load_questions
 from ragtune.runs import RUN_FILE, read_training_run, write_json, write_text
 
 DEMO_DIR = "demo"  # under runs/
 STAGES = "stages.json"
+SIZING_STAGE = "size the plan to this machine"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 
 @dataclass(frozen=True)
 class DemoPlan:
-    """How big a demo run is. The full plan fits 20 minutes on 2 CPU cores, `FAST` 5 (measured: README)."""
+    """How big a demo run is. The full plan is sized to the machine before it runs (`ragtune.demo.sizing`);
+    the numbers of `FULL` are what it runs unsized. `FAST` is fixed: about 5 minutes on 2 cores (README)."""
 
     name: str
     per_tag_v1: int | None  # questions per tag from questions.jsonl (None: all)
@@ -41,11 +44,9 @@ class DemoPlan:
     latency_sample: int = 2  # questions per variant answered alone (the latency figures), [eval] latency_sample
 
 
-# Measured on 2 cores: an answer costs 0.45 s closed-book and 1.6-2.4 s with 3 passages (batched, bf16),
-# so 7-9 s per question for the five variants, and this VM's speed varied by 20 % between runs. The full
-# plan asks 42 of the 122 v1 questions (at most 4 per tag, plus all 26 facts the update changes or
-# removes) and all 45 v2 questions; ft gets 80 steps (0.8 epoch). With 10 per tag and 100 steps a fresh
-# clone took 19.6 of the 20 minutes, with 8 per tag 20.3 on a slow hour: too little margin.
+# Unsized, the full plan asks 42 of the 122 v1 questions (at most 4 per tag, plus all 26 facts the update
+# changes or removes) and all 45 v2 questions, ft 80 steps (0.8 epoch): 15 min 12 s on a 2-core AMD EPYC
+# (Zen 4), 26 min 37 s on a 2-core Intel Xeon where bf16 was slower, hence the sizing.
 FULL = DemoPlan("full", 4, None, 80, 30)
 FAST = DemoPlan("fast", 1, 2, 8, 4, latency_sample=1)
 
@@ -169,6 +170,37 @@ def timed(log: StageLog, stage: str, on_stage: Callable[[str, dict | None], None
     return result
 
 
+def sampled_questions(all_v1: list[Question], all_v2: list[Question], plan: DemoPlan,
+                      demo_dir: Path) -> tuple[Path, Path]:
+    """The plan's v1 and v2 questions, written into the demo folder: every v1 question about a fact the update
+    changes or removes is kept, so the before/after comparison has both sides."""
+    v2 = sample_questions(all_v2, plan.per_tag_v2)
+    changed = {q.id for q in v2 if q.old_answers}
+    v1 = sample_questions(all_v1, plan.per_tag_v1, keep=changed)
+    return write_questions(v1, demo_dir / "questions_v1.jsonl"), write_questions(v2, demo_dir / "questions_v2.jsonl")
+
+
+def size_plan(proj, all_v1: list[Question], all_v2: list[Question], budget_s: float) -> Sizing:
+    """Measure this machine (`sizing.measure`) and choose the largest plan that fits `budget_s`, or say why not."""
+    def counts(per_tag_v1: int, per_tag_v2: int | None) -> tuple[int, int]:
+        v2 = sample_questions(all_v2, per_tag_v2)
+        changed = {q.id for q in v2 if q.old_answers}
+        return len(sample_questions(all_v1, per_tag_v1, keep=changed)), len(v2)
+
+    chunks = proj.index.chunks()
+    examples = [[{"role": "user", "content": q.question}, {"role": "assistant", "content": q.answers[0]}]
+                for q in all_v1 if q.answers][:16]
+    train = train_step_seconds(proj.base_model_path(), tune_config(proj, None), examples)
+    throughput = measure(proj.generator, train, [c.text for c in chunks[:3]], all_v1[0].question)
+    sizing = choose(throughput, counts, budget_s)
+    if sizing is None:
+        raise DemoError(f"this machine is too slow for the full demo in {budget_s / 60:.0f} minutes: one question "
+                        f"through the five variants takes {throughput.question_s():.0f} s and a training step "
+                        f"{throughput.ft_step_s:.1f} s. Run `ragtune demo --fast` (about 5 minutes), or give it "
+                        "more time with --minutes.")
+    return sizing
+
+
 @dataclass(frozen=True)
 class DemoResult:
     project: Path
@@ -180,8 +212,13 @@ class DemoResult:
 
 
 def run_demo(kb: Path, project: Path, plan: DemoPlan = FULL, *, progress: Progress | None = None,
-             on_stage: Callable[[str, dict | None], None] = lambda stage, entry: None) -> DemoResult:
-    """Every stage of the comparison; `on_stage(stage, None)` when one starts, `(stage, entry)` when done/skipped."""
+             on_stage: Callable[[str, dict | None], None] = lambda stage, entry: None,
+             sized: bool | None = None, budget_s: float = BUDGET_S) -> DemoResult:
+    """Every stage of the comparison; `on_stage(stage, None)` when one starts, `(stage, entry)` when done/skipped.
+
+    `sized` (default: for the full plan) measures this machine after the ingest and sizes the question counts
+    and training steps to `budget_s` (`ragtune.demo.sizing`); the recorded plan is reused on a re-run."""
+    sized = plan.name == FULL.name if sized is None else sized
     from ragtune.decide import recommend_run
     from ragtune.evaluate.session import evaluate, summarize_run
     from ragtune.project import Project
@@ -195,12 +232,7 @@ def run_demo(kb: Path, project: Path, plan: DemoPlan = FULL, *, progress: Progre
     demo_dir = proj.settings.runs_dir / DEMO_DIR
     log = StageLog(demo_dir / STAGES, plan.name)
     bar = progress or (lambda stage, done, total: None)
-
-    v2_questions = sample_questions(load_questions(parts["questions_v2"]), plan.per_tag_v2)
-    changed = {q.id for q in v2_questions if q.old_answers}
-    v1_questions = sample_questions(load_questions(parts["questions"]), plan.per_tag_v1, keep=changed)
-    q1 = write_questions(v1_questions, demo_dir / "questions_v1.jsonl")
-    q2 = write_questions(v2_questions, demo_dir / "questions_v2.jsonl")
+    all_v1, all_v2 = load_questions(parts["questions"]), load_questions(parts["questions_v2"])
 
     def ingest() -> dict:
         report = proj.ingest(parts["v1"], progress=lambda d, n: bar("Embedding v1", d, n))
@@ -240,6 +272,11 @@ def run_demo(kb: Path, project: Path, plan: DemoPlan = FULL, *, progress: Progre
         return work
 
     timed(log, "ingest v1", on_stage, ingest)
+    if sized:
+        sizing = timed(log, SIZING_STAGE, on_stage, lambda: size_plan(proj, all_v1, all_v2, budget_s).to_json())
+        plan = replace(plan, per_tag_v1=sizing["per_tag_v1"], per_tag_v2=sizing["per_tag_v2"],
+                       ft_steps=sizing["ft_steps"], raft_steps=sizing["raft_steps"])
+    q1, q2 = sampled_questions(all_v1, all_v2, plan, demo_dir)
     timed(log, "synthesize training data", on_stage, synth)
     timed(log, "fine-tune ft", on_stage, tune("ft", plan.ft_steps))
     timed(log, "fine-tune raft", on_stage, tune("raft", plan.raft_steps))

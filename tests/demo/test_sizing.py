@@ -1,0 +1,57 @@
+"""Sizing the full demo to the machine: the plan follows the measured throughput, has a floor, and a real
+probe measures in seconds."""
+
+from pathlib import Path
+
+import pytest
+
+from ragtune.demo import FAST, Sizing, Throughput, choose, sample_questions
+from ragtune.demo.sizing import FIXED_S, MIN_FT_STEPS, measure, train_step_seconds
+from ragtune.questions import load_questions
+
+KB = Path(__file__).resolve().parents[2] / "examples" / "kb"
+
+
+@pytest.fixture(scope="module")
+def counts():
+    v1, v2 = load_questions(KB / "questions.jsonl"), load_questions(KB / "questions_v2.jsonl")
+
+    def count(per_tag_v1, per_tag_v2):
+        s2 = sample_questions(v2, per_tag_v2)
+        keep = {q.id for q in s2 if q.old_answers}
+        return len(sample_questions(v1, per_tag_v1, keep=keep)), len(s2)
+
+    return count
+
+
+def test_a_faster_machine_gets_a_larger_plan_within_the_budget(counts):
+    slow = choose(Throughput(closed_s=0.9, passages_s=3.2, ft_step_s=2.8, probe_s=10), counts)
+    fast = choose(Throughput(closed_s=0.45, passages_s=1.6, ft_step_s=1.4, probe_s=10), counts)
+    assert slow is not None and fast is not None
+    assert fast.questions_v1 + fast.questions_v2 > slow.questions_v1 + slow.questions_v2
+    assert fast.ft_steps > slow.ft_steps >= MIN_FT_STEPS and fast.raft_steps > slow.raft_steps
+    for plan in (slow, fast):
+        assert FIXED_S < plan.estimated_s <= plan.budget_s == 15 * 60
+        assert counts(plan.per_tag_v1, plan.per_tag_v2) == (plan.questions_v1, plan.questions_v2)
+        assert Sizing.from_json(plan.to_json()) == plan  # what stages.json records reads back whole
+
+
+def test_more_time_buys_more_questions_and_too_little_time_says_so(counts):
+    t = Throughput(closed_s=0.9, passages_s=3.2, ft_step_s=2.8, probe_s=10)
+    short, long = choose(t, counts, budget_s=10 * 60), choose(t, counts, budget_s=30 * 60)
+    assert short.questions_v1 + short.questions_v2 < long.questions_v1 + long.questions_v2
+    assert choose(Throughput(closed_s=20, passages_s=60, ft_step_s=30, probe_s=10), counts) is None
+
+
+def test_a_real_probe_measures_generation_and_training(tiny_llama_path):
+    from ragtune.config import TuneConfig
+    from ragtune.models.hf_generator import TransformersGenerator
+
+    gen = TransformersGenerator(tiny_llama_path, device="cpu")
+    examples = [[{"role": "user", "content": f"What is {i}?"}, {"role": "assistant", "content": str(i)}]
+                for i in range(8)]
+    train = train_step_seconds(tiny_llama_path, TuneConfig(seq_len=64, device="cpu"), examples)
+    t = measure(gen, train, ["Passage one. " * 30, "Passage two. " * 30, "Passage three. " * 30], "What is it?")
+    assert 0 < t.closed_s < t.passages_s and 0 < t.ft_step_s < 30 and t.probe_s < 60
+    assert t.question_s() > 0
+    assert FAST.ft_steps is not None  # the fast plan is fixed, never sized
