@@ -64,6 +64,19 @@ def timed(gen: TransformersGenerator, convs: list, batch: int) -> tuple[float, l
     return (time.perf_counter() - t0) / len(convs), texts
 
 
+def dtype_probe_verdict(path: Path) -> dict:
+    """What ragtune's dtype probe measures and picks for this model here (`ragtune.models.dtype`), in a fresh
+    verdict cache so that it measures rather than reads an earlier verdict."""
+    saved = {k: os.environ.pop(k, None) for k in ("RAGTUNE_CACHE", "RAGTUNE_CPU_BF16")}
+    try:
+        with tempfile.TemporaryDirectory() as cache:
+            os.environ["RAGTUNE_CACHE"] = cache
+            return TransformersGenerator(path, device="cpu").dtype_choice.record()
+    finally:
+        os.environ.pop("RAGTUNE_CACHE", None)
+        os.environ.update({k: v for k, v in saved.items() if v is not None})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--questions", type=int, default=24)
@@ -87,9 +100,11 @@ def main() -> None:
             results.append(row)
             print(f"{kind:18} {label:32} {s:6.2f} s/answer  {base_s / s:5.2f}x  same text {same}/{len(texts)}"
                   f"  correct {correct:.0f}/{len(texts)}", flush=True)
+    probe = dtype_probe_verdict(path)
+    print(f"dtype probe: {probe}", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": machine_info.machine("transformers"), "questions": args.questions,
-                                    "results": results}, indent=2) + "\n")
+                                    "results": results, "dtype_probe": probe}, indent=2) + "\n")
     print(f"wrote {args.out}")
 
 

@@ -109,3 +109,8 @@ def ci_compact(e: dict | None) -> str:
 def _short(x: float) -> str:
     """0.2 -> ".20", 1.0 -> "1.0": CI bounds in four characters."""
     return "1.0" if x >= 0.995 else f"{x:.2f}".lstrip("0")
+
+
+def ratio_text(x: float | None) -> str:
+    """A time ratio: 0.4812 -> "0.48x", 1.7 -> "1.70x"; "not measured" without one."""
+    return UNMEASURED if x is None else f"{x:.2f}x"

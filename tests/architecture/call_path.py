@@ -2,7 +2,7 @@
 
 Counted: each file under `src/ragtune/` whose functions are called while the command runs; module-level
 code run by an import is not part of the path, and neither are the model backends (`ragtune/models/`),
-whose internals a reader of the pipeline does not need. An *entry* is a call from one file into another;
+whose internals (and what they call, unless it calls back up the stack) a reader of the pipeline does not need. An *entry* is a call from one file into another;
 a *climb back* is a call into a file that is already on the call stack below the caller (a callback into
 a higher layer, or an upward import): what makes a reader open the same file twice. `rooms` counts a
 package (`retrieve/`, `index/`, `cli/`, ...) as one, as a reader who opens its public entry point does.
@@ -53,14 +53,18 @@ def trace(app, argv: list[str], exclude: tuple[str, ...] = ("models/",)) -> Call
         me = _own(frame, exclude)
         if me is None:
             return
-        stack, f = [], frame.f_back
+        stack, f, from_backend = [], frame.f_back, None
         while f is not None:
             if f.f_code.co_name == "<module>" and f.f_code.co_filename.startswith(ROOT):
                 return  # an import running module code: not the command's path
             own = _own(f, exclude)
             if own is not None:
                 stack.append(own)
+            elif from_backend is None and f.f_code.co_filename.startswith(ROOT):
+                from_backend = not stack  # the nearest ragtune caller is a model backend
             f = f.f_back
+        if from_backend and me not in stack:
+            return  # what a backend calls (the dtype verdict file through runs.py) is its internals
         caller = stack[0] if stack else None
         if caller == me:
             return

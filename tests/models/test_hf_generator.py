@@ -161,15 +161,12 @@ def test_batched_generation_equals_one_at_a_time(tiny_llama_dir):
     assert batch[0].total_s == batch[1].total_s > 0  # each answer carries its share of the batch time
 
 
-def test_cpu_bf16_choice_follows_the_cpu_flags(monkeypatch):
-    from ragtune.models.device import cpu_has_fast_bf16, default_dtype
+def test_default_dtype_without_a_model_reads_only_the_override(monkeypatch):
+    """CPU flags no longer decide (ragtune.models.dtype measures each model); bf16 on CUDA, else the override."""
+    from ragtune.models.device import default_dtype
 
     for forced, expected in (("1", torch.bfloat16), ("0", torch.float32)):
-        cpu_has_fast_bf16.cache_clear()
         monkeypatch.setenv("RAGTUNE_CPU_BF16", forced)
         assert default_dtype("cpu") == expected
-    cpu_has_fast_bf16.cache_clear()
     monkeypatch.delenv("RAGTUNE_CPU_BF16")
-    flags = open("/proc/cpuinfo").read() if sys.platform == "linux" else ""
-    assert cpu_has_fast_bf16() == ("avx512_bf16" in flags or "amx_bf16" in flags)
-    cpu_has_fast_bf16.cache_clear()
+    assert default_dtype("cpu") == torch.float32 and default_dtype("cuda") == torch.bfloat16

@@ -63,11 +63,9 @@ def test_bf16_vectors_match_fp32(minilm):
     assert np.min(np.sum(a * b, axis=1)) > 0.999
 
 
-def test_default_dtype_follows_the_cpu(minilm, monkeypatch):
-    from ragtune.models.device import cpu_has_fast_bf16
-
+def test_the_override_forces_the_dtype_without_measuring(monkeypatch):
     for forced, dtype in (("0", torch.float32), ("1", torch.bfloat16)):
-        cpu_has_fast_bf16.cache_clear()
         monkeypatch.setenv("RAGTUNE_CPU_BF16", forced)
-        assert SentenceTransformerEmbedder(minilm_path(), device="cpu").dtype == dtype
-    cpu_has_fast_bf16.cache_clear()
+        embedder = SentenceTransformerEmbedder(minilm_path(), device="cpu")
+        assert embedder.dtype == dtype and embedder.dtype_choice.source == "env"
+        assert {p.dtype for p in embedder.model.parameters()} == {dtype}

@@ -80,6 +80,10 @@ def test_tune_then_ask_every_variant(project):
     assert json.loads((run_dir / "run.json").read_text())["status"] == "done"
     card = json.loads((run_dir / "training_card.json").read_text())
     assert card["steps"] == card["total_steps"] > 0 and card["loss"]["val"]
+    assert result.text.index("Plan: ") < result.text.index("Run ft-one")  # the plan, before the run's result
+    assert f"{card['total_steps']} steps (2 epochs" in result.text and "[tune] epochs" in result.text
+    assert card["plan"]["steps"] == card["total_steps"] and card["time"]["estimated_s"] > 0
+    assert "against an estimate of" in result.text
 
     raft = run("tune", "--raft", "-p", str(project), "--run", "raft-one", "--epochs", "1")
     assert raft.exit_code == 0, raft.output
@@ -113,11 +117,23 @@ def test_interrupted_tune_resumes_to_the_same_adapter(project):
     resumed = run("tune", "--resume", "-p", str(project))
     assert resumed.exit_code == 0, resumed.output
     assert "ft-two" in resumed.text
+    total = json.loads((first / "training_card.json").read_text())["total_steps"]
+    assert f"Plan: steps 3-{total} of {total} steps" in resumed.text  # checkpoint at step 2: the same plan
     a = load_file(first / "adapter" / "adapter_model.safetensors")
     b = load_file(project / "runs" / "ft-two" / "adapter" / "adapter_model.safetensors")
     assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
     nothing = run("tune", "--resume", "-p", str(project))
     assert nothing.exit_code == 2 and "no unfinished ft run" in nothing.text
+
+
+def test_max_minutes_plans_a_run_that_fits(project):
+    result = run("tune", "-p", str(project), "--run", "ft-fit", "--max-minutes", "0.000001")
+    assert result.exit_code == 0, result.output
+    assert "1 step (1 epoch" in result.text and "max_minutes" in result.text
+    card = json.loads((project / "runs" / "ft-fit" / "training_card.json").read_text())
+    assert card["plan"]["length"] == "max_minutes" and card["steps"] == 1
+    shutil.rmtree(project / "runs" / "ft-fit")  # the later tests use ft-one and ft-two
+    assert run("tune", "-p", str(project), "--max-minutes", "0").exit_code == 2
 
 
 def test_export_merged(project, tmp_path):

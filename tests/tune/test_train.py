@@ -4,6 +4,8 @@ import subprocess
 import sys
 import textwrap
 
+from dataclasses import replace
+
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -62,9 +64,13 @@ def test_resume_after_kill_9_matches_uninterrupted_run(trained, tiny_model_dir, 
     assert [p.name for p in (out / "checkpoints").iterdir()] == ["step-0000004"]  # only complete checkpoints
     assert not (out / "adapter").exists()
 
-    steps = []
-    resumed = train_lora(tiny_model_dir, examples, examples, out, tiny_cfg, resume=True,
-                         progress=lambda p: steps.append(p.step))
+    steps, plans = [], []
+    # The resumed run keeps the plan it started with (12 steps, schedule included), even with a budget that
+    # would plan a single step now: the results below match the uninterrupted run only if it does.
+    resumed = train_lora(tiny_model_dir, examples, examples, out, replace(tiny_cfg, max_minutes=1e-6), resume=True,
+                         progress=lambda p: steps.append(p.step), on_plan=plans.append)
+    assert (plans[0].steps, plans[0].start_step, plans[0].length) == (12, 4, "epochs")
+    assert "steps 5-12 of 12 steps" in plans[0].note
     assert steps == list(range(5, 13))  # continued after the checkpoint, redoing the lost steps 5-6
     assert [s for s, _ in resumed.train_loss] == list(range(1, 13))
     assert [x for _, x in resumed.train_loss] == pytest.approx([x for _, x in trained.train_loss], abs=1e-6)

@@ -128,14 +128,18 @@ def answer_to_json(answer, variant: str) -> dict:
 
 def status(project: Path = ProjectOpt) -> None:
     """Show the index: documents, chunks, table version and models."""
+    from ragtune.models import dtype_status
     from ragtune.runs import list_training_runs
 
     proj = open_project(project)
     m = proj.settings.models
+    dtypes = dtype_status(m)  # loads no model: the verdict measured at first use, or "not measured yet"
     table = Table(show_header=False)
     table.add_row("project", str(proj.settings.root.resolve()))
     table.add_row("embedder", m.embedder)
+    table.add_row("embedder dtype", dtypes["embedder"])
     table.add_row("generator", m.generator)
+    table.add_row("generator dtype", dtypes["generator"])
     if not proj.settings.index_dir.exists():
         table.add_row("index", "empty (run `ragtune ingest PATH`)")
     else:

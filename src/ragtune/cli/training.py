@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Optional
 
@@ -11,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ragtune.cli.common import ProjectOpt, console, err, fail, open_project, stage_progress
+from ragtune.numbers import seconds_text
 
 
 def synth(
@@ -35,6 +37,11 @@ def synth(
         table.add_row(y.strategy, str(y.asked), str(y.parsed), str(y.valid), str(y.kept), f"{y.seconds:.1f}",
                       f"{reason[0]} ({reason[1]})" if reason else "")
     console.print(table)
+    for note in training_set.pilot_notes():
+        console.print(f"pilot: {note}")
+    resumed = sum(y.resumed for y in training_set.yields.values())
+    if resumed:
+        console.print(f"{resumed} teacher completions resumed from {proj.settings.synth_dir / 'progress'}")
     counts = training_set.report()["counts"]
     console.print(f"{counts['train_pairs']} training pairs, {counts['val_pairs']} validation pairs, "
                   f"{counts['paraphrase_pairs']} held-out rewordings, {counts['documents']} documents, "
@@ -51,8 +58,11 @@ def tune(
     val: Optional[Path] = typer.Option(None, "--val", help="Chat JSONL for validation loss (default: synth/val.jsonl)."),
     run: Optional[str] = typer.Option(None, "--run", help="Run id (default: <kind>-<date>-<time>)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the newest unfinished run (or --run ID) from its checkpoint."),
-    epochs: Optional[int] = typer.Option(None, help="Override [tune] epochs."),
+    epochs: Optional[int] = typer.Option(None, help="Train exactly this many epochs (default: [tune] epochs, "
+                                         "unset = 3 to 10, until an epoch stops raising training-answer accuracy)."),
     max_steps: Optional[int] = typer.Option(None, help="Stop after this many optimizer steps."),
+    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", help="Plan the run to fit this many minutes "
+                                                "(from a step time measured before step 1); overrides [tune] max_minutes."),
     rank: Optional[int] = typer.Option(None, help="Override [tune] rank."),
     learning_rate: Optional[float] = typer.Option(None, "--lr", help="Override [tune] learning_rate."),
 ) -> None:
@@ -60,7 +70,7 @@ def tune(
     from ragtune.tune.session import tune_project
 
     proj = open_project(project)
-    overrides = {k: v for k, v in {"epochs": epochs, "max_steps": max_steps, "rank": rank,
+    overrides = {k: v for k, v in {"epochs": epochs, "max_steps": max_steps, "max_minutes": max_minutes, "rank": rank,
                                    "learning_rate": learning_rate}.items() if v is not None}
     if resume and overrides:
         fail("--resume continues with the run's own settings; drop " + ", ".join(f"--{k}" for k in overrides))
@@ -68,28 +78,41 @@ def tune(
         cfg = dataclasses.replace(proj.settings.tune, **overrides)
     except ValueError as e:  # TuneConfig checks the overridden values (e.g. --rank 0) as pydantic checks the file
         fail(str(e))
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("Training", total=None, info="")
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                   TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+    task = bar.add_task("Training", total=None, info="")
+    status = err.status("Loading the model and timing a training step...")
 
-        def progress(p) -> None:
-            val_part = f" val {p.val_loss:.3f}" if p.val_loss is not None else ""
-            bar.update(task, completed=p.step, total=p.total_steps,
-                       info=f"loss {p.loss:.3f}{val_part} | {p.tokens_per_s:.0f} tok/s")
+    def on_plan(plan) -> None:  # before step 1: the plan, then the bar
+        status.stop()
+        console.print(f"Plan: {plan.note}", markup=False, highlight=False)
+        bar.start()
 
-        try:
-            with err.status("Loading the model..."):
-                _ = proj.base_model_path()
-            info, result = tune_project(proj, raft=raft, train=data, val=val, run=run, resume=resume, cfg=cfg,
-                                        progress=progress)
-        except KeyboardInterrupt:
-            fail("interrupted; continue from the last checkpoint with `ragtune tune --resume`"
-                 + (" --raft" if raft else ""), code=130)
+    def progress(p) -> None:
+        val_part = f" val {p.val_loss:.3f}" if p.val_loss is not None else ""
+        bar.update(task, completed=p.step, total=p.total_steps,
+                   info=f"loss {p.loss:.3f}{val_part} | {p.tokens_per_s:.0f} tok/s")
+
+    try:
+        status.start()
+        _ = proj.base_model_path()
+        info, result = tune_project(proj, raft=raft, train=data, val=val, run=run, resume=resume, cfg=cfg,
+                                    progress=progress, on_plan=on_plan)
+    except KeyboardInterrupt:
+        fail("interrupted; continue from the last checkpoint with `ragtune tune --resume`"
+             + (" --raft" if raft else ""), code=130)
+    finally:
+        status.stop()
+        bar.stop()
     last = result.train_loss[-1][1] if result.train_loss else float("nan")
     best = f", best validation loss {result.best_val_loss:.3f}" if result.best_val_loss is not None else ""
-    early = " (stopped early)" if result.stopped_early else ""
-    console.print(f"Run [bold]{info.id}[/]: {result.steps} steps{early}, final loss {last:.3f}{best}, "
+    console.print(f"Run [bold]{info.id}[/]: {result.steps} steps, final loss {last:.3f}{best}, "
                   f"{result.tokens_per_s:.0f} tokens/s, {result.wall_s:.0f} s.")
+    if result.stop_reason and result.plan is not None and result.steps < result.plan.steps:
+        console.print(f"Stopped at step {result.steps} of {result.plan.steps}: {result.stop_reason}.", markup=False)
+    timing = json.loads(result.card_path.read_text())["time"]
+    console.print(f"Training took {seconds_text(timing['actual_s'])} against an estimate of "
+                  f"{seconds_text(timing['estimated_s_run'])} for the steps it ran.")
     console.print(f"Adapter: {result.adapter_dir}\nCard: {result.card_path}")
     variant = "raft" if raft else "ft"
     console.print(f'Next: [bold]ragtune ask "..." --variant {variant}[/]')

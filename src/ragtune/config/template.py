@@ -32,6 +32,7 @@ bm25_weight = 1.0
 [generation]
 max_new_tokens = 256
 temperature = 0.0          # 0 = greedy
+merge_adapters = true      # ft/raft answer with merged weights: as fast as the base, more memory per adapter
 
 [synth]                    # `ragtune synth`: training data from the indexed documents
 teacher = ""               # "" = the generator above; "openai:<model>", a local model folder, or "none"
@@ -45,12 +46,22 @@ val_fraction = 0.1         # share of facts held out for validation
 questions = ""             # your own questions JSONL to train on (optional)
 chat = ""                  # your own chat JSONL to train on (optional)
 seed = 0
+batch_size = 4             # teacher prompts generated together
+# The pilot tries teacher Q/A and paraphrases on the first chunks and skips, with a reason, one that keeps
+# nothing there, or that spends over max_seconds_per_item per kept pair/paraphrase while the rest of the
+# corpus would take over slow_budget_seconds. A teacher that keeps pairs runs on every chunk.
+pilot = true               # false = run every strategy on every chunk
+pilot_chunks = 8           # chunks in the pilot...
+pilot_seconds = 20         # ...or fewer where one more batch would end past this many seconds
+max_seconds_per_item = 10  # slower than this per kept item (10 epochs of LoRA on a pair take about 5 s)...
+slow_budget_seconds = 120  # ...is skipped if the rest would take longer than this
 
 [tune]                     # `ragtune tune`: LoRA fine-tuning
 rank = 16
 alpha = 32
 learning_rate = 1e-3
-epochs = 10
+# epochs = 10              # unset: 3 to 10, stopping when an epoch stops raising training-answer accuracy
+# max_minutes = 20         # plan the run to fit (from a step time measured before step 1)
 seq_len = 256              # packed sequence length in tokens
 batch_rows = 1
 grad_accum = 1

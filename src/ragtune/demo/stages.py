@@ -154,7 +154,9 @@ def prepare_project(project: Path, plan: DemoPlan = FULL) -> None:
 def tune_config(proj, steps: int | None):
     """The project's [tune] settings with the demo's step budget (CPU time decides it, not convergence)."""
     cfg = proj.settings.tune
-    return replace(cfg, max_steps=steps) if steps is not None else cfg
+    # A fixed step budget on a schedule planned as before (10 epochs, cut at max_steps): the demo's results
+    # stay reproducible, and the epoch-stopping rule is for open-ended runs.
+    return replace(cfg, max_steps=steps, epochs=cfg.epochs or 10) if steps is not None else cfg
 
 
 def timed(log: StageLog, stage: str, on_stage: Callable[[str, dict | None], None], work: Callable[[], dict]) -> dict:

@@ -141,6 +141,15 @@ def _manifest(proj: Project, questions: Path, answering: Mapping[str, Answerer],
             "generator": {"spec": proj.settings.models.generator,
                           "hash": model_hash(proj.base_model_path()) if local else None},
             "embedder": proj.settings.models.embedder,
+            "dtype": _dtype_choices(proj, answering),
             "adapters": {v: {"path": str(a.adapter), "hash": file_hash(a.adapter / "adapter_model.safetensors")}
                          for v, a in answering.items() if a.adapter is not None},
             "seed": proj.settings.eval.seed, "temperature": proj.settings.generation.temperature}
+
+
+def _dtype_choices(proj: Project, answering: Mapping[str, Answerer]) -> dict:
+    """The dtype the generator and the embedder run in, and the probe's figures (a model not loaded: None)."""
+    from ragtune.models.dtype import choice_records
+
+    generator = next((a.generator for a in answering.values()), None)
+    return choice_records(generator=generator, embedder=vars(proj).get("embedder"))  # loaded already, or None

@@ -13,7 +13,8 @@ from ragtune.config import ModelSettings
 from ragtune.errors import ModelError
 from ragtune.models.protocols import Completion, Embedder, Generator, Message
 
-__all__ = ["Completion", "Embedder", "Generator", "Message", "ModelError", "load_embedder", "load_generator"]
+__all__ = ["Completion", "Embedder", "Generator", "Message", "ModelError", "dtype_status", "load_embedder",
+           "load_generator"]
 
 PACKAGED_EMBEDDER = "minilm"
 PACKAGED_GENERATOR = "smollm2"
@@ -63,6 +64,35 @@ def load_generator(models: ModelSettings, adapter: str | Path | None = None) -> 
                                      name="SmolLM2-135M-Instruct" + (f"+{adapter_label(adapter)}" if adapter else ""))
     return TransformersGenerator(_local_path(spec, "generator", "smollm2", "a Hugging Face causal-LM folder"),
                                  models.device, adapter)
+
+
+def dtype_status(models: ModelSettings) -> dict[str, str]:
+    """{"embedder": ..., "generator": ...}: the dtype each local model runs in and its measured bf16/fp32 ratio,
+    or "not measured yet"; loads (and converts) no model (`ragtune status`)."""
+    from ragtune.models.device import resolve_device
+    from ragtune.models.dtype import NOT_MEASURED, status_text
+    from ragtune.models.packaged import is_complete_model_dir, packaged_embedder_path, packaged_generator_dir
+
+    try:
+        device = resolve_device(models.device)
+    except ModelError as e:
+        return {"embedder": str(e), "generator": str(e)}
+    rows = {}
+    for role, kind, spec, packaged in (("embedder", "embed", models.embedder, PACKAGED_EMBEDDER),
+                                       ("generator", "generate", models.generator, PACKAGED_GENERATOR)):
+        try:
+            if spec.startswith(OPENAI_PREFIX):
+                rows[role] = "remote endpoint (its server chooses)"
+            elif spec != packaged:
+                rows[role] = status_text(kind, Path(spec).expanduser(), device)
+            elif role == "embedder":
+                rows[role] = status_text(kind, packaged_embedder_path(), device)
+            else:  # the packaged generator is converted at first use; nothing was measured before that either
+                folder = packaged_generator_dir()
+                rows[role] = status_text(kind, folder, device) if is_complete_model_dir(folder) else NOT_MEASURED
+        except ModelError as e:
+            rows[role] = str(e)
+    return rows
 
 
 def _openai_model(spec: str, role: str) -> str:

@@ -11,7 +11,6 @@ import warnings
 from typing import Iterator
 
 import torch
-from transformers.utils import logging as hf_logging
 
 from ragtune.errors import ModelError
 
@@ -36,28 +35,14 @@ def resolve_device(device: str = "auto") -> str:
 
 
 def default_dtype(device: str) -> torch.dtype:
-    """bf16 where the hardware does it fast (CUDA, and CPUs with bf16 instructions), fp32 elsewhere.
+    """The dtype without a measurement: bf16 on CUDA, `RAGTUNE_CPU_BF16=0/1` on a CPU, else fp32.
 
-    Measured on a 2-core Zen 4 (avx512_bf16): SmolLM2-135M prefill 490 tok/s in bf16 vs 230 in fp32.
-    CPUs without bf16 instructions emulate it and run slower than fp32, so they keep fp32.
+    Local models do better: `ragtune.models.dtype` times each one in bf16 and fp32 on this machine at
+    first use and keeps the faster (CPU flags do not tell: see that module).
     """
-    if device.startswith("cuda") or (device == "cpu" and cpu_has_fast_bf16()):
+    if device.startswith("cuda") or (device == "cpu" and os.environ.get("RAGTUNE_CPU_BF16") == "1"):
         return torch.bfloat16
     return torch.float32
-
-
-@functools.cache
-def cpu_has_fast_bf16() -> bool:
-    """Whether the CPU has native bf16 matrix instructions (x86 avx512_bf16 or AMX); RAGTUNE_CPU_BF16=0/1 overrides."""
-    forced = os.environ.get("RAGTUNE_CPU_BF16")
-    if forced in ("0", "1"):
-        return forced == "1"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = next((line for line in f if line.startswith("flags")), "")
-    except OSError:  # not Linux: stay with fp32
-        return False
-    return bool({"avx512_bf16", "amx_bf16"} & set(flags.split()))
 
 
 def parse_dtype(dtype: str | torch.dtype | None, device: str) -> torch.dtype:
@@ -80,7 +65,16 @@ def available_cpus() -> int:
 
 
 def configure_cpu_threads() -> None:
-    """Cap torch's intra-op threads at the usable CPUs: oversubscription makes CPU inference slower."""
+    """Cap torch's intra-op threads at the usable CPUs: oversubscription makes CPU inference slower.
+
+    Measured for issue 16 on a 2-core AMD EPYC (Zen 4) while four other processes were running (1-minute load
+    5-7), 1 thread against 2, medians of 5 interleaved passes: SmolLM2-135M fp32, 64-token prefill + 8 decode
+    steps, 1.36 s vs 13.8 s; MiniLM fp32, 8 texts of 128 tokens, 0.77 s vs 2.20 s; a 1024x1024 fp32 matmul
+    44 vs 32 GFLOPS. Torch's threads wait on each other whenever one is preempted, so on cores that other
+    work shares, fewer threads win by far. On an idle machine 2 threads were not measured against 1 here (it
+    never was idle), so the setting stays at all usable CPUs; `torch.set_num_threads(1)` before loading helps
+    a machine that is busy with other work (`ragtune.models.dtype.machine_busy` tells).
+    """
     usable = available_cpus()
     if torch.get_num_threads() > usable:
         torch.set_num_threads(usable)
@@ -114,6 +108,8 @@ def _malloc_trim():
 def quiet_transformers() -> Iterator[None]:
     """Hide transformers' per-load progress bars and deprecation warnings raised inside libraries (e.g. peft
     calling `is_gradient_checkpointing`): noise in a CLI that the user cannot act on; restored afterwards."""
+    from transformers.utils import logging as hf_logging
+
     was_enabled = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
     try:

@@ -11,8 +11,10 @@ from typing import Sequence
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessor, LogitsProcessorList
 
-from ragtune.models.device import configure_cpu_threads, parse_dtype, quiet_transformers, resolve_device
+from ragtune.models.device import configure_cpu_threads, quiet_transformers, resolve_device
+from ragtune.models.dtype import known_choice, measure
 from ragtune.errors import ModelError
+from ragtune.models.merged import MergedAdapters, swapped
 from ragtune.models.protocols import Completion, Message
 
 CHAT_END_TOKENS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>")
@@ -37,11 +39,14 @@ class TransformersGenerator:
     """A loaded chat model (optionally with LoRA adapters): messages in, `Completion` out.
 
     Further adapters load into the same base weights (`with_adapter`), so base, ft and raft variants
-    share one copy of the model in memory.
+    share one copy of the model in memory. With `merge_adapters` (the default) an adapter answers with
+    merged weights, as fast as the base model, at the memory cost of the layers it targets
+    (`ragtune.models.merged` has the measurements); without, it answers through the LoRA layers.
     """
 
     def __init__(self, path: str | Path, device: str = "auto", adapter: str | Path | None = None,
-                 dtype: str | torch.dtype | None = None, name: str | None = None, seed: int = 0):
+                 dtype: str | torch.dtype | None = None, name: str | None = None, seed: int = 0,
+                 merge_adapters: bool = True):
         path = Path(path)
         if not (path / "config.json").is_file():
             raise ModelError(f"{path} is not a Hugging Face model folder (no config.json); "
@@ -49,12 +54,15 @@ class TransformersGenerator:
         self.device = resolve_device(device)
         if self.device == "cpu":
             configure_cpu_threads()
-        self.dtype = parse_dtype(dtype, self.device)
+        choice = known_choice("generate", path, self.device, dtype)  # None: measured below, once per machine
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         if not self.tokenizer.chat_template:
             raise ModelError(f"the tokenizer in {path} has no chat template; use an instruction-tuned (chat) model.")
         with quiet_transformers():
-            model = AutoModelForCausalLM.from_pretrained(path, dtype=self.dtype, local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=choice.torch_dtype if choice else torch.float32,
+                                                         local_files_only=True)
+            self.dtype_choice = choice or measure("generate", path, model)  # the probe keeps the faster dtype
+            self.dtype = self.dtype_choice.torch_dtype
             if adapter is not None:
                 model = _with_adapter(model, Path(adapter))
         # Shared by every view from `with_adapter`: the (possibly PEFT-wrapped) model and the adapters in it.
@@ -63,6 +71,9 @@ class TransformersGenerator:
         self.base_name = name.split("+")[0] if name else path.name
         self.name = name or (f"{path.name}+{adapter_label(adapter)}" if adapter else path.name)
         self.adapter: str | None = "default" if adapter is not None else None  # the PEFT adapter `generate` uses
+        self.merge_adapters = merge_adapters
+        if adapter is not None and merge_adapters:
+            self._merged().merged("default")  # now, not in the first (timed) answer
         self.seed = seed
         self.eos_token_ids = _stop_token_ids(self.tokenizer, self.model.generation_config)
         pad = self.tokenizer.pad_token_id
@@ -72,9 +83,15 @@ class TransformersGenerator:
     def model(self):
         return self._shared["model"]
 
-    def with_adapter(self, adapter: str | Path | None) -> "TransformersGenerator":
-        """A generator over the same weights that uses `adapter` (None: the plain base model)."""
+    def with_adapter(self, adapter: str | Path | None, *, merge: bool | None = None) -> "TransformersGenerator":
+        """A generator over the same weights that uses `adapter` (None: the plain base model).
+
+        `merge` (default: this generator's `merge_adapters`) answers with the adapter merged into the
+        weights, built here once per adapter so no answer pays for it; answers equal the unmerged ones up
+        to float rounding (greedy tokens identical in fp32 in the tests).
+        """
         view = copy.copy(self)
+        view.merge_adapters = self.merge_adapters if merge is None else merge
         if adapter is None:
             view.adapter, view.name = None, self.base_name
             return view
@@ -92,14 +109,27 @@ class TransformersGenerator:
                     self._shared["model"] = _with_adapter(self.model, adapter).to(self.device).eval()
             adapters[key] = name
         view.adapter, view.name = adapters[key], f"{self.base_name}+{adapter_label(adapter)}"
+        if view.merge_adapters:
+            self._merged().merged(view.adapter)
         return view
 
+    def _merged(self) -> MergedAdapters:
+        """The merged layers of the shared PEFT model's adapters (one cache for every view)."""
+        if "merged" not in self._shared:
+            self._shared["merged"] = MergedAdapters(self.model)
+        return self._shared["merged"]
+
     def _adapter_context(self):
-        """Selects this generator's adapter on the shared PEFT model, or disables adapters for the base model."""
+        """The shared model as this generator answers: the base layers swapped in for the base model (no LoRA
+        wrapper on the path, base tensors untouched), this adapter's merged layers swapped in, or (unmerged,
+        or an adapter that cannot merge) the adapter selected on the PEFT model."""
         if not hasattr(self.model, "peft_config"):
             return contextlib.nullcontext()
+        merged = self._merged()
         if self.adapter is None:
-            return self.model.disable_adapter()
+            return swapped(self.model, merged.base_layers())
+        if self.merge_adapters and (layers := merged.merged(self.adapter)) is not None:
+            return swapped(self.model, merged.base_layers() | layers)
         self.model.set_adapter(self.adapter)
         return contextlib.nullcontext()
 

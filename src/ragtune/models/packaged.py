@@ -73,10 +73,15 @@ def is_complete_model_dir(path: Path) -> bool:
     return path.is_dir() and all((path / name).is_file() for name in REQUIRED_FILES)
 
 
+def packaged_generator_dir() -> Path:
+    """Where `packaged_generator_path` puts the converted SmolLM2 (which may not exist yet): nothing is converted."""
+    return cache_dir() / "models" / f"{GENERATOR_DIR_PREFIX}-{file_hash(packaged_gguf_path())[:12]}"
+
+
 def packaged_generator_path() -> Path:
     """The HF folder of SmolLM2-135M-Instruct, converted from the packaged GGUF on first use (about 20 s)."""
     gguf = packaged_gguf_path()
-    target = cache_dir() / "models" / f"{GENERATOR_DIR_PREFIX}-{file_hash(gguf)[:12]}"
+    target = packaged_generator_dir()
     if is_complete_model_dir(target):
         return target
     try:

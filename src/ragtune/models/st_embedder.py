@@ -6,15 +6,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
-import torch
 
-from ragtune.models.device import (
-    configure_cpu_threads,
-    parse_dtype,
-    quiet_transformers,
-    release_freed_memory,
-    resolve_device,
-)
+from ragtune.models.device import configure_cpu_threads, quiet_transformers, release_freed_memory, resolve_device
+from ragtune.models.dtype import known_choice, measure
+from ragtune.models.dtype_probe import to_bf16
 from ragtune.errors import ModelError
 
 Progress = Callable[[int, int], None]  # (texts done, texts total)
@@ -24,10 +19,11 @@ BLOCKS_PER_PROGRESS = 16  # report progress every 16 batches; encode sorts by le
 class SentenceTransformerEmbedder:
     """A loaded sentence-transformers model: L2-normalised float32 vectors and exact token counts.
 
-    The model runs in bf16 where the hardware does bf16 fast (CUDA, CPUs with avx512_bf16 or AMX) and in
-    fp32 elsewhere (`RAGTUNE_CPU_BF16=0` or `dtype="float32"` forces fp32). Measured on a 2-core Zen 4:
-    MiniLM embeds 2.1x faster in bf16, and the vectors keep a cosine of >= 0.9999 with the fp32 ones
-    (docs/benchmarks.md, "Against LlamaIndex and LangChain", has the retrieval quality of both).
+    The model runs in bf16 on CUDA; on a CPU in the dtype that embeds faster on this machine, timed at
+    first use and remembered (`ragtune.models.dtype`; `dtype_choice` says which and why; `RAGTUNE_CPU_BF16=0/1`
+    or `dtype=` forces one). On a 2-core Zen 4 MiniLM embeds 2.1x faster in bf16, on a 2-core Xeon without
+    AMX 1.3x slower; bf16 vectors keep a cosine of >= 0.9999 with the fp32 ones (docs/benchmarks.md,
+    "Against LlamaIndex and LangChain", has the retrieval quality of both).
     """
 
     def __init__(self, path: str | Path, device: str = "auto", batch_size: int = 64, name: str | None = None,
@@ -43,9 +39,16 @@ class SentenceTransformerEmbedder:
             configure_cpu_threads()
         with quiet_transformers():
             self.model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
-        self.dtype = parse_dtype(dtype, self.device)
-        if self.dtype != torch.float32:
-            self.model.to(self.dtype)
+        choice = known_choice("embed", path, self.device, dtype)
+        if choice is None:  # first use on this machine: time both dtypes, keep the faster
+            self.dtype_choice = measure("embed", path, self.model)
+        else:
+            self.dtype_choice = choice
+            if choice.dtype == "bfloat16":  # the cast the probe keeps (buffers stay fp32)
+                to_bf16(self.model)
+            elif choice.dtype != "float32":
+                self.model.to(choice.torch_dtype)
+        self.dtype = self.dtype_choice.torch_dtype
         if self.device == "cpu":  # keep RSS bounded by the largest batch, not by how many shapes were seen
             self.model.register_forward_hook(lambda *_: release_freed_memory())
         self.batch_size = batch_size

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -12,9 +12,11 @@ from ragtune.models.protocols import Generator, Message
 from ragtune.runs import write_json
 from ragtune.synth.dataset import (Split, document_messages, qa_messages, split_by_fact, write_chat_jsonl,
                                    write_questions_jsonl)
+from ragtune.synth.calls import TeacherCalls
 from ragtune.synth.extractive import extractive_pairs
 from ragtune.synth.pairs import QAPair, StrategyYield, dedupe
 from ragtune.synth.paraphrase import Paraphrase, paraphrases as make_paraphrases
+from ragtune.synth.pilot import PilotRule
 from ragtune.synth.qa import teacher_pairs
 from ragtune.synth.raft import RaftExample, raft_examples
 from ragtune.text import normalize_text
@@ -38,8 +40,12 @@ class TrainingSet:
         return ([qa_messages(p) for p in self.split.train] + [document_messages(text, title)
                 for title, text in self.documents] + [list(c) for c in self.extra_chat])
 
+    def pilot_notes(self) -> list[str]:
+        """One line per generative strategy the pilot judged: what it measured and whether it ran on."""
+        return [y.pilot["reason"] for y in self.yields.values() if y.pilot]
+
     def report(self) -> dict:
-        return {"yields": {k: y.to_dict() for k, y in self.yields.items()},
+        return {"yields": {k: y.to_dict() for k, y in self.yields.items()}, "pilot": self.pilot_notes(),
                 "counts": {"train_pairs": len(self.split.train), "val_pairs": len(self.split.val),
                            "paraphrase_pairs": len(self.split.paraphrase), "documents": len(self.documents),
                            "raft_examples": len(self.raft), "user_chat": len(self.extra_chat)},
@@ -68,9 +74,14 @@ def build_training_set(chunks: Sequence[Chunk], teacher: Generator | None, *, pa
                        paraphrases: int = 1, raft: bool = False, index=None, seed: int = 0,
                        extractive: str = "fill", user_pairs: Sequence[QAPair] = (),
                        user_chat: Sequence[Sequence[Message]] = (), val_fraction: float = 0.1,
-                       raft_distractors: int = 3, p_no_oracle: float = 0.2,
+                       raft_distractors: int = 3, p_no_oracle: float = 0.2, batch_size: int = 4,
+                       pilot: PilotRule | None = None, progress_dir: str | Path | None = None,
                        progress: Progress | None = None) -> TrainingSet:
     """Teacher pairs, extractive fill-in, paraphrases, optional RAFT, split by fact.
+
+    The teacher's prompts go `batch_size` at a time; with `progress_dir` each finished completion is saved
+    there (`<strategy>.jsonl`) and reused by the next call, so an interrupted build resumes; with `pilot`,
+    teacher Q/A and paraphrases each run on the first chunks and go on only if worth it (`synth/pilot.py`).
 
     `extractive`: "fill" tops each chunk up to `pairs_per_chunk` when the teacher yields fewer (or there is
     no teacher), "all" adds every extractive pair, "off" never uses it. Every chunk (and its paraphrases)
@@ -82,9 +93,12 @@ def build_training_set(chunks: Sequence[Chunk], teacher: Generator | None, *, pa
     t0 = time.perf_counter()
     yields: dict[str, StrategyYield] = {}
     pairs: list[QAPair] = []
+    store = Path(progress_dir) if progress_dir is not None else None
+    calls = {s: TeacherCalls(teacher, batch_size=batch_size, store=store / f"{s}.jsonl" if store else None)
+             for s in ("teacher", "paraphrase")} if teacher is not None else {}
     if teacher is not None and pairs_per_chunk > 0:
         teacher_kept, yields["teacher"] = teacher_pairs(
-            chunks, teacher, pairs_per_chunk=pairs_per_chunk,
+            chunks, teacher, pairs_per_chunk=pairs_per_chunk, calls=calls["teacher"], pilot=pilot,
             progress=(lambda d, n: progress("teacher", d, n)) if progress else None)
         pairs.extend(teacher_kept)
     if extractive != "off":
@@ -103,16 +117,21 @@ def build_training_set(chunks: Sequence[Chunk], teacher: Generator | None, *, pa
     if teacher is not None and paraphrases > 0:
         found: list[Paraphrase]
         found, yields["paraphrase"] = make_paraphrases(
-            chunks, teacher, k=paraphrases, progress=(lambda d, n: progress("paraphrase", d, n)) if progress else None)
+            chunks, teacher, k=paraphrases, calls=calls["paraphrase"], pilot=pilot,
+            progress=(lambda d, n: progress("paraphrase", d, n)) if progress else None)
         documents.extend((p.title, p.text) for p in found)
+    for c in calls.values():
+        c.compact()
     split = split_by_fact(pairs, val_fraction=val_fraction, seed=seed)
     examples = raft_examples(split.train, chunks, distractors=raft_distractors, p_no_oracle=p_no_oracle,
                              index=index, seed=seed) if raft else []
     settings = {"pairs_per_chunk": pairs_per_chunk, "paraphrases": paraphrases, "raft": raft, "seed": seed,
                 "extractive": extractive, "val_fraction": val_fraction, "raft_distractors": raft_distractors,
-                "p_no_oracle": p_no_oracle, "teacher": getattr(teacher, "name", None), "chunks": len(chunks)}
+                "p_no_oracle": p_no_oracle, "teacher": getattr(teacher, "name", None), "chunks": len(chunks),
+                "batch_size": batch_size, "pilot": asdict(pilot) if pilot else None}
+    seconds = time.perf_counter() - t0 + sum(c.reused_seconds for c in calls.values())  # as if never interrupted
     return TrainingSet(split, tuple(documents), tuple(examples), yields, tuple(tuple(c) for c in user_chat),
-                       settings, time.perf_counter() - t0)
+                       settings, seconds)
 
 
 def _fill(existing: list[QAPair], candidates: list[QAPair], per_chunk: int | None) -> list[QAPair]:

@@ -35,7 +35,9 @@ class QAPair:
 class StrategyYield:
     """How much one strategy produced: asked for, parsed from the output, valid, and kept after dedup/caps.
 
-    `rejected` counts the reasons pairs failed validation, so a user sees *why* a teacher yields little.
+    `rejected` counts the reasons pairs failed validation, so a user sees *why* a teacher yields little;
+    `resumed` the teacher's completions read back from an interrupted synth (`synth/calls.py`); `pilot` the
+    pilot's verdict on a generative strategy (`synth/pilot.PilotVerdict.to_dict`), None without a pilot.
     """
 
     strategy: str
@@ -45,6 +47,8 @@ class StrategyYield:
     kept: int = 0
     seconds: float = 0.0
     rejected: dict[str, int] = field(default_factory=dict)
+    resumed: int = 0
+    pilot: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

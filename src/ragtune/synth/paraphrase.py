@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from ragtune.corpus.document import Chunk
 from ragtune.models.protocols import Generator, Message
+from ragtune.synth.calls import Done, Request, TeacherCalls
 from ragtune.synth.pairs import StrategyYield, count_reasons
+from ragtune.synth.pilot import PilotRule, run_piloted
 from ragtune.text import normalize_text, numbers, tokens
 
 Progress = Callable[[int, int], None]
@@ -74,17 +76,38 @@ def check_paraphrase(paraphrase: str, source: str, *, min_names: float = 0.7) ->
 
 
 def paraphrases(chunks: Sequence[Chunk], teacher: Generator, *, k: int = 1, max_new_tokens: int | None = None,
+                calls: TeacherCalls | None = None, pilot: PilotRule | None = None,
                 progress: Progress | None = None) -> tuple[list[Paraphrase], StrategyYield]:
-    """Up to k valid paraphrases of every chunk, with the yield (asked = k x chunks)."""
+    """Up to k valid paraphrases of every chunk, with the yield (asked = k x chunks asked).
+
+    `calls` and `pilot` as in `ragtune.synth.qa.teacher_pairs`.
+    """
     t0 = time.perf_counter()
+    calls = calls or TeacherCalls(teacher)
+
+    def requests_of(chunk: Chunk) -> list[Request]:
+        budget = max_new_tokens or min(512, int(len(chunk.text.split()) * 2) + 32)
+        return [Request(chunk.id, tuple(paraphrase_messages(chunk, style)), budget) for style in range(k)]
+
+    def score(done: list[Chunk], texts: list[Done]) -> StrategyYield:
+        return _score(done, texts, k)[1]
+
+    done, texts, verdict = run_piloted("paraphrase", chunks, requests_of, calls, score, pilot, progress)
+    out, y = _score(done, texts, k)
+    reused = [t for t in texts if t.reused]
+    return out, replace(y, seconds=round(time.perf_counter() - t0 + sum(t.seconds for t in reused), 3),
+                        resumed=len(reused), pilot=verdict.to_dict() if verdict else None)
+
+
+def _score(chunks: Sequence[Chunk], texts: Sequence[Done], k: int) -> tuple[list[Paraphrase], StrategyYield]:
+    """The valid paraphrases among the k completions of each chunk, in order, and their yield."""
     out: list[Paraphrase] = []
     parsed = 0
     reasons: list[str] = []
-    for done, chunk in enumerate(chunks, start=1):
-        budget = max_new_tokens or min(512, int(len(chunk.text.split()) * 2) + 32)
+    for i, chunk in enumerate(chunks):
         seen: set[str] = set()
-        for style in range(k):
-            text = _clean(teacher.generate(paraphrase_messages(chunk, style), max_new_tokens=budget).text)
+        for style, done in enumerate(texts[i * k:(i + 1) * k]):
+            text = _clean(done.text)
             parsed += bool(text)
             reason = check_paraphrase(text, chunk.text)
             if reason is None and normalize_text(text) in seen:
@@ -94,12 +117,8 @@ def paraphrases(chunks: Sequence[Chunk], teacher: Generator, *, k: int = 1, max_
                 continue
             seen.add(normalize_text(text))
             out.append(Paraphrase(text, chunk.doc_id, chunk.id, chunk.title, style))
-        if progress:
-            progress(done, len(chunks))
-    valid = len(out)
-    report = StrategyYield("paraphrase", asked=k * len(chunks), parsed=parsed, valid=valid, kept=valid,
-                           seconds=round(time.perf_counter() - t0, 3), rejected=count_reasons(reasons))
-    return out, report
+    return out, StrategyYield("paraphrase", asked=k * len(chunks), parsed=parsed, valid=len(out), kept=len(out),
+                              rejected=count_reasons(reasons))
 
 
 def _clean(text: str) -> str:

@@ -15,15 +15,16 @@ from ragtune.runs import (TrainingRun, file_hash, find_training_run, new_run_id,
                           write_training_run)
 
 if TYPE_CHECKING:
+    from ragtune.tune.plan import TrainPlan
     from ragtune.tune.settings import TrainingResult, TrainProgress
 
 
 def tune_project(proj: Project, *, raft: bool = False, train: str | Path | None = None,
                  val: str | Path | None = None, run: str | None = None, resume: bool = False,
-                 cfg: TuneConfig | None = None, progress: Callable[[TrainProgress], None] | None = None
-                 ) -> tuple[TrainingRun, TrainingResult]:
+                 cfg: TuneConfig | None = None, progress: Callable[[TrainProgress], None] | None = None,
+                 on_plan: Callable[[TrainPlan], None] | None = None) -> tuple[TrainingRun, TrainingResult]:
     """Train a LoRA adapter into `runs/<id>/`; `resume` continues an unfinished run from its last checkpoint
-    with the settings and data it started with."""
+    with the settings, data and planned steps it started with. `on_plan` gets the plan before step 1."""
     from ragtune.tune.train import train_lora
 
     kind = "raft" if raft else "ft"
@@ -45,7 +46,7 @@ def tune_project(proj: Project, *, raft: bool = False, train: str | Path | None 
         write_training_run(runs / run_id, record)
         info = read_training_run(runs / run_id)
     result = train_lora(proj.base_model_path(), record["data"]["train"], record["data"]["val"], info.path, cfg,
-                        resume=resume, progress=progress)
+                        resume=resume, progress=progress, on_plan=on_plan)
     write_training_run(info.path, {**record, "status": "done", "steps": result.steps})
     return read_training_run(info.path), result
 

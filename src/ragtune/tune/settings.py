@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ragtune.config import ALL_LINEAR, TuneConfig  # noqa: F401 - re-exported: the `[tune]` section
+from ragtune.tune.plan import TrainPlan
 
 
 @dataclass(frozen=True)
@@ -32,3 +33,6 @@ class TrainingResult:
     best_val_loss: float | None = None
     tokens_per_s: float = 0.0
     wall_s: float = 0.0
+    plan: TrainPlan | None = None  # the length and cost planned before step 1
+    stop_reason: str = ""  # why the run ended where it did
+    epoch_accuracy: list[float] = field(default_factory=list)  # training-answer accuracy per finished epoch

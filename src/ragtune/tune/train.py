@@ -7,13 +7,10 @@ resumed after `kill -9` reproduces the uninterrupted run.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import random
-import resource
 import shutil
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,11 +20,15 @@ import numpy as np
 import torch
 
 from ragtune.errors import TuneError
-from ragtune.models.device import configure_cpu_threads, parse_dtype, quiet_transformers, resolve_device
-from ragtune.runs import ADAPTER_DIR, CARD, model_hash, package_versions, write_json
+from ragtune.models.device import configure_cpu_threads, quiet_transformers, resolve_device
+from ragtune.models.dtype import known_choice, measure
+from ragtune.runs import ADAPTER_DIR
 from ragtune.tune import checkpoint as ckpt
-from ragtune.tune.data import (IGNORE, Batch, collate, data_hash, epoch_batches, pack,
-                               read_chat_jsonl, tokenize_chat)
+from ragtune.tune.card import write_card
+from ragtune.tune.data import Batch, collate, epoch_batches, pack, read_chat_jsonl, tokenize_chat
+from ragtune.tune.loss import token_loss_sum
+from ragtune.tune.plan import TrainPlan, epoch_stop, plan_training, resumed_plan
+from ragtune.tune.probe import measure_times
 from ragtune.tune.settings import TrainingResult, TrainProgress, TuneConfig
 
 ChatData = str | Path | Sequence[Sequence[dict]]  # a chat JSONL path, or the message lists themselves
@@ -47,13 +48,22 @@ class _RunState:
     best_val: float = math.inf
     best_weights: dict | None = None
     bad_evals: int = 0
-    stopped_early: bool = False
+    stopped_early: bool = False  # by validation loss (`patience`)
+    stop_reason: str = ""  # why the run ended before its planned steps ("" = it ran them all)
+    plan: dict | None = None  # the TrainPlan, so a resumed run keeps its schedule
+    epoch_sums: list = field(default_factory=lambda: [0, 0, 0, 0, 0.0])  # hits, targets, exact, examples, loss
+    epoch_log: list = field(default_factory=list)  # per finished epoch: accuracy, exact, loss
 
 
 def train_lora(model_path: str | Path, train_data: ChatData, val_data: ChatData | None, out_dir: str | Path,
                cfg: TuneConfig = TuneConfig(), *, resume: bool = False,
-               progress: Callable[[TrainProgress], None] | None = None) -> TrainingResult:
-    """Train a LoRA adapter on chat examples; writes `out_dir/adapter/` and `out_dir/training_card.json`."""
+               progress: Callable[[TrainProgress], None] | None = None,
+               on_plan: Callable[[TrainPlan], None] | None = None) -> TrainingResult:
+    """Train a LoRA adapter on chat examples; writes `out_dir/adapter/` and `out_dir/training_card.json`.
+
+    Before step 1 the step time is measured on the first batch and the run is planned (`ragtune.tune.plan`);
+    `on_plan` gets the plan (steps, tokens, estimated seconds) before any step runs.
+    """
     start = time.perf_counter()
     model_path, out_dir = Path(model_path), Path(out_dir)
     train_examples = _as_examples(train_data)
@@ -63,7 +73,7 @@ def train_lora(model_path: str | Path, train_data: ChatData, val_data: ChatData 
     device = resolve_device(cfg.device)
     if device == "cpu":
         configure_cpu_threads()
-    dtype = parse_dtype(cfg.dtype, device)
+    choice = known_choice("train", model_path, device, cfg.dtype)  # None: measured on the LoRA model below
     _seed_everything(cfg.seed)
     tokenizer, model = _load_lora_model(model_path, cfg, device)
 
@@ -75,32 +85,36 @@ def train_lora(model_path: str | Path, train_data: ChatData, val_data: ChatData 
     val_batches = [collate(val_tok, val_rows[i: i + cfg.batch_rows], pad_id)
                    for i in range(0, len(val_rows), cfg.batch_rows)]
 
-    micro_per_epoch = math.ceil(len(rows) / cfg.batch_rows)
-    steps_per_epoch = math.ceil(micro_per_epoch / cfg.grad_accum)
-    total_steps = cfg.epochs * steps_per_epoch
-    if cfg.max_steps is not None:
-        total_steps = min(total_steps, cfg.max_steps)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_cosine(total_steps, cfg.warmup_ratio))
 
-    state = _RunState()
     ckpt_root = out_dir / "checkpoints"
-    if resume and (found := ckpt.list_checkpoints(ckpt_root)):
-        state = _restore(found[-1], model, optimizer, scheduler)
-    elif not resume and ckpt_root.exists():
+    found = ckpt.list_checkpoints(ckpt_root) if resume else []
+    if not resume and ckpt_root.exists():
         shutil.rmtree(ckpt_root)  # a fresh run must never resume from a stale checkpoint by accident
-    # fp32 master weights; matmuls in bf16 where the device does them fast (CUDA, CPUs with bf16 instructions)
+    # fp32 master weights; matmuls under bf16 autocast on CUDA, and on a CPU where a LoRA step measured faster
+    dtype = (choice or measure("train", model_path, model)).torch_dtype
     autocast = torch.autocast(device.split(":")[0], dtype=dtype) if dtype != torch.float32 and device != "mps" else None
 
+    payload = ckpt.load_checkpoint(found[-1]) if found else None
+    state = _RunState(**payload["run"]) if payload else _RunState()
+    plan = _plan(model, train_tok, rows, val_batches, pad_id, cfg, device, autocast, state, ckpt_root)
+    total_steps = plan.steps
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_cosine(total_steps, cfg.warmup_ratio))
+    if payload:
+        _restore(payload, model, optimizer, scheduler)
+    if on_plan is not None:
+        on_plan(plan)
+    planned_at = time.perf_counter()
+
     model.train()
-    while state.step < total_steps and not state.stopped_early:
+    while state.step < total_steps and not state.stopped_early and not state.stop_reason:
         batches = epoch_batches(rows, cfg.batch_rows, cfg.seed, state.epoch)
         while state.batch_in_epoch < len(batches) and state.step < total_steps:
             group = batches[state.batch_in_epoch: state.batch_in_epoch + cfg.grad_accum]
             tick = time.perf_counter()
             loss, tokens = _optimizer_step(model, [collate(train_tok, g, pad_id) for g in group], optimizer,
-                                           params, cfg.max_grad_norm, device, autocast)
+                                           params, cfg.max_grad_norm, device, autocast, state.epoch_sums)
             scheduler.step()
             state.train_s += time.perf_counter() - tick
             state.batch_in_epoch += len(group)
@@ -118,40 +132,46 @@ def train_lora(model_path: str | Path, train_data: ChatData, val_data: ChatData 
             if state.stopped_early:
                 break
         if state.batch_in_epoch >= len(batches):
-            state.epoch += 1
-            state.batch_in_epoch = 0
+            _end_epoch(state, cfg, total_steps)
+    if state.stop_reason and not state.stopped_early and val_batches and cfg.eval_every and state.step % cfg.eval_every:
+        _validate(model, val_batches, device, autocast, state, cfg)  # the last step's validation, as planned
 
     if cfg.keep_best and state.best_weights is not None:  # keep the weights with the lowest validation loss
         ckpt.load_trainable_state(model, state.best_weights)
     adapter_dir = _save_adapter(model, tokenizer, out_dir)
-    wall_s = time.perf_counter() - start
-    tokens_per_s = state.tokens / max(state.train_s, 1e-9)
-    card = {
-        "base_model": {"path": str(model_path), "hash": model_hash(model_path)},
-        "data": {"train_hash": data_hash(train_examples), "val_hash": data_hash(val_examples),
-                 "train_examples": len(train_examples), "val_examples": len(val_examples),
-                 "train_tokens_per_epoch": sum(len(e.input_ids) for e in train_tok),
-                 "packed_rows": len(rows), "target_tokens_per_epoch": sum(e.n_targets for e in train_tok)},
-        "hyperparameters": asdict(cfg), "seed": cfg.seed, "device": device, "dtype": str(dtype),
-        "steps": state.step, "total_steps": total_steps, "stopped_early": state.stopped_early,
-        "loss": {"train": state.train_loss, "val": state.val_loss,
-                 "best_val": state.best_val if state.val_loss else None},
-        "tokens_per_s": round(tokens_per_s, 1), "wall_s": round(wall_s, 2), "train_s": round(state.train_s, 2),
-        "peak_memory": peak_memory(), "packages": package_versions(),
-    }
-    card_path = write_json(out_dir / CARD, card)
+    end = time.perf_counter()
+    card_path, card = write_card(out_dir, model_path=model_path, cfg=cfg, device=device, dtype=dtype,
+                                 train_examples=train_examples, val_examples=val_examples, train_tok=train_tok,
+                                 rows=len(rows), plan=plan, state=state, wall_s=end - start,
+                                 actual_s=end - planned_at)
     return TrainingResult(adapter_dir, card_path, state.step, state.stopped_early, state.train_loss,
-                          state.val_loss, card["loss"]["best_val"], tokens_per_s, wall_s)
+                          state.val_loss, card["loss"]["best_val"], card["tokens_per_s"], end - start, plan=plan,
+                          stop_reason=card["stop_reason"], epoch_accuracy=[e["accuracy"] for e in state.epoch_log])
 
 
-def peak_memory() -> dict[str, float]:
-    """Peak resident memory of this process (MiB) and, on CUDA, peak allocated GPU memory (MiB)."""
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    rss_mib = rss / 1024 / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS, KiB on Linux
-    peak = {"max_rss_mib": round(rss_mib, 1)}
-    if torch.cuda.is_available():
-        peak["cuda_max_allocated_mib"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
-    return peak
+def _plan(model, train_tok, rows, val_batches, pad_id, cfg: TuneConfig, device: str, autocast,
+          state: _RunState, ckpt_root: Path) -> TrainPlan:
+    """The run's plan from step times measured now; a resumed run keeps its planned steps (and schedule)."""
+    step_s, eval_s, checkpoint_s = measure_times(model, train_tok, rows, val_batches, pad_id, cfg, device, autocast,
+                                                 ckpt_root / ".probe")
+    if state.plan is not None:
+        return resumed_plan(TrainPlan(**state.plan), state.step, step_s, eval_s, checkpoint_s, cfg)
+    plan = plan_training(cfg, rows=len(rows), tokens_per_epoch=sum(len(e.input_ids) for e in train_tok),
+                         step_s=step_s, eval_s=eval_s, has_val=bool(val_batches), checkpoint_s=checkpoint_s)
+    state.plan = asdict(plan)
+    return plan
+
+
+def _end_epoch(state: _RunState, cfg: TuneConfig, total_steps: int) -> None:
+    """Log the finished epoch's training-answer accuracy; with [tune] epochs unset, stop when it stops rising."""
+    hits, targets, exact, examples, loss = state.epoch_sums
+    state.epoch_log.append({"epoch": state.epoch + 1, "step": state.step, "accuracy": round(hits / max(targets, 1), 4),
+                            "exact": round(exact / max(examples, 1), 4), "loss": round(loss / max(targets, 1), 4)})
+    state.epoch, state.batch_in_epoch, state.epoch_sums = state.epoch + 1, 0, [0, 0, 0, 0, 0.0]
+    if cfg.epochs is None and state.step < total_steps:
+        reason = epoch_stop([e["accuracy"] for e in state.epoch_log])
+        if reason:
+            state.stop_reason = reason
 
 
 def _as_examples(data: ChatData) -> list[list[dict]]:
@@ -188,27 +208,19 @@ def _load_lora_model(model_path: Path, cfg: TuneConfig, device: str):
     return tokenizer, model.to(device)
 
 
-def _token_loss_sum(model, batch: Batch, device: str, autocast) -> torch.Tensor:
-    """Summed cross-entropy over target tokens; the LM head runs only where there is a target."""
-    base = model.get_base_model()
-    labels = batch.labels.to(device)
-    with autocast or contextlib.nullcontext():
-        hidden = base.get_decoder()(input_ids=batch.input_ids.to(device), position_ids=batch.position_ids.to(device),
-                                    use_cache=False).last_hidden_state
-        keep = labels != IGNORE
-        logits = base.get_output_embeddings()(hidden[keep])
-    return torch.nn.functional.cross_entropy(logits.float(), labels[keep], reduction="sum")
-
-
 def _optimizer_step(model, batches: list[Batch], optimizer, params, max_grad_norm: float, device: str,
-                    autocast) -> tuple[float, int]:
-    """One optimizer step over accumulated micro-batches; the loss is the mean over all their target tokens."""
+                    autocast, sums: list) -> tuple[float, int]:
+    """One optimizer step over accumulated micro-batches; the loss is the mean over all their target tokens.
+    Adds the batches' prediction counts and summed loss to `sums` (the epoch's training-answer accuracy)."""
     n_targets = sum(b.n_targets for b in batches)
     total = 0.0
     for batch in batches:
-        loss = _token_loss_sum(model, batch, device, autocast) / max(n_targets, 1)
+        loss_sum, stats = token_loss_sum(model, batch, device, autocast)
+        loss = loss_sum / max(n_targets, 1)
         loss.backward()
         total += loss.item()
+        sums[:4] = [a + b for a, b in zip(sums[:4], stats)]
+        sums[4] += loss_sum.item()
     if max_grad_norm > 0:
         torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
     optimizer.step()
@@ -220,7 +232,7 @@ def _optimizer_step(model, batches: list[Batch], optimizer, params, max_grad_nor
 def _validate(model, batches: list[Batch], device: str, autocast, state: _RunState, cfg: TuneConfig) -> float:
     """Validation loss; tracks the best weights and stops early after `patience` validations without gain."""
     model.eval()
-    total = sum(_token_loss_sum(model, b, device, autocast).item() for b in batches)
+    total = sum(token_loss_sum(model, b, device, autocast)[0].item() for b in batches)
     model.train()
     val = total / max(sum(b.n_targets for b in batches), 1)
     state.val_loss.append((state.step, val))
@@ -230,6 +242,8 @@ def _validate(model, batches: list[Batch], device: str, autocast, state: _RunSta
     else:
         state.bad_evals += 1
         state.stopped_early = cfg.patience > 0 and state.bad_evals >= cfg.patience
+        if state.stopped_early:
+            state.stop_reason = f"validation loss did not improve for {cfg.patience} validations (patience)"
     return val
 
 
@@ -251,13 +265,11 @@ def _save(root: Path, model, optimizer, scheduler, state: _RunState) -> None:
     ckpt.save_checkpoint(root, state.step, model, payload)
 
 
-def _restore(path: Path, model, optimizer, scheduler) -> _RunState:
-    payload = ckpt.load_checkpoint(path)
+def _restore(payload: dict, model, optimizer, scheduler) -> None:
     ckpt.load_trainable_state(model, payload["weights"])
     optimizer.load_state_dict(payload["optimizer"])
     scheduler.load_state_dict(payload["scheduler"])
     ckpt.restore_rng_state(payload["rng"])
-    return _RunState(**payload["run"])
 
 
 def _save_adapter(model, tokenizer, out_dir: Path) -> Path:

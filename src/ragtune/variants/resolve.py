@@ -32,9 +32,12 @@ def adapter_dir(proj: Project, v: Variant, run: str | None = None) -> Path | Non
 
 
 def generator_with(proj: Project, adapter: Path | None) -> Generator:
-    """The project's generator with a LoRA adapter applied (None: the base model); adapters share its weights."""
+    """The project's generator with a LoRA adapter applied (None: the base model); adapters share its weights
+    and, with `[generation] merge_adapters`, answer with merged weights (as fast as the base model)."""
     gen = proj.generator
     if hasattr(gen, "with_adapter"):
+        if adapter is not None and getattr(gen, "merge_adapters", None) is not None:
+            return gen.with_adapter(adapter, merge=proj.settings.generation.merge_adapters)
         return gen.with_adapter(adapter)
     if adapter is not None:
         raise ProjectError("fine-tuned variants need a local generator; this project uses "

@@ -1,0 +1,172 @@
+"""The timing half of the dtype probe: a model's own work, run in bf16 and in fp32, medians of each.
+
+Both dtypes are timed on the one loaded model: its fp32 parameters are kept aside while a bf16 cast of
+them is made (1.5x the weights' memory for the probe's duration), and swapping which set the model holds
+is a pointer assignment per parameter, so the repetitions interleave (fp32, bf16, fp32, bf16, ...) and a
+burst of load from another process hits both dtypes alike. After the probe the model holds the faster set
+and the other is freed; the fp32 tensors it gets back are the very ones it had (bit-identical).
+
+Each pass is warmed up once (the first bf16 call packs oneDNN's kernels for its shapes), then repeated
+`REPS` times; the median is the figure.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Callable
+
+import torch
+
+REPS = 3
+BUDGET_S = 1.5  # no further repetitions after this (see `interleaved_medians`)
+GEN_PROMPT_TOKENS = 32  # prefill ...
+GEN_DECODE_STEPS = 4  # ... then single-token steps: a RAG answer (~450 prompt tokens, ~60 new ones) spends a
+# comparable share of its time in each, and bf16 can win one while losing the other, so the pass holds both,
+# scaled down to the probe's budget.
+EMBED_TEXTS, EMBED_TOKENS = 8, 128  # one batch of chunk-sized texts (ingest's chunks are up to 256 tokens)
+TRAIN_TOKENS = 32  # a LoRA micro-batch, forward and backward
+
+Pass = Callable[[], None]
+
+
+class Twin:
+    """A module's fp32 parameters and a bf16 cast of them, side by side; `use` sets which the module holds."""
+
+    def __init__(self, module: torch.nn.Module):
+        self.params = _castable(module)
+        self.sets = {torch.float32: [p.data for p in self.params]}
+        self.sets[torch.bfloat16] = [t.to(torch.bfloat16) for t in self.sets[torch.float32]]
+
+    def use(self, dtype: torch.dtype) -> None:
+        for p, data in zip(self.params, self.sets[dtype]):
+            p.data = data
+
+    def keep(self, dtype: torch.dtype) -> None:
+        """Leave the module holding `dtype` and free the other set."""
+        self.use(dtype)
+        self.sets = {}
+
+
+def to_bf16(module: torch.nn.Module) -> torch.nn.Module:
+    """Cast the parameters to bf16 as loading in bf16 would: buffers (rotary frequencies, computed in fp32
+    at init) and a model's `_keep_in_fp32_modules` stay fp32. The probe keeps exactly this cast, so a model
+    that was measured answers bit for bit like one loaded later in the remembered dtype."""
+    for p in _castable(module):
+        p.data = p.data.to(torch.bfloat16)
+    return module
+
+
+def _castable(module: torch.nn.Module) -> list[torch.nn.Parameter]:
+    keep = set(getattr(module, "_keep_in_fp32_modules", None) or ())
+    return [p for name, p in module.named_parameters()
+            if p.is_floating_point() and not keep & set(name.split("."))]
+
+
+def interleaved_medians(passes: dict[str, tuple[Callable[[], None], Pass]], reps: int = REPS,
+                        budget_s: float = BUDGET_S) -> dict[str, float]:
+    """{name: median seconds} of `run` for each (setup, run) pair: one untimed warm-up each, then up to
+    `reps` rounds in turn, fewer (at least one) once `budget_s` has passed; `setup` runs untimed before
+    every call. The budget bounds the probe on a slow or busy machine (a pass of 1 s, not 0.1 s)."""
+    start = time.perf_counter()
+    for setup, run in passes.values():
+        setup()
+        run()
+    times: dict[str, list[float]] = {name: [] for name in passes}
+    for _ in range(reps):
+        for name, (setup, run) in passes.items():
+            setup()
+            tick = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - tick)
+        if time.perf_counter() - start > budget_s:
+            break
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def time_cast(module: torch.nn.Module, run: Pass, decide: Callable[[float | None, float], torch.dtype],
+              reps: int = REPS) -> tuple[float | None, float]:
+    """(bf16 s, fp32 s) of `run` on `module` (in fp32 on entry); the module is left holding the dtype that
+    `decide(bf16_s, fp32_s)` names. bf16 is None where it fails (an op without a bf16 kernel on this CPU)."""
+    twin = Twin(module)
+    kept = torch.float32  # whatever escapes, the module is left as it came
+    try:
+        try:
+            medians = interleaved_medians({"bf16": (lambda: twin.use(torch.bfloat16), run),
+                                           "fp32": (lambda: twin.use(torch.float32), run)}, reps)
+            bf16_s, fp32_s = medians["bf16"], medians["fp32"]
+        except RuntimeError:
+            twin.use(torch.float32)
+            bf16_s, fp32_s = None, interleaved_medians({"fp32": (lambda: None, run)}, reps)["fp32"]
+        kept = decide(bf16_s, fp32_s)
+    finally:
+        twin.keep(kept)
+    return bf16_s, fp32_s
+
+
+def time_autocast(run: Pass, reps: int = REPS) -> tuple[float | None, float]:
+    """(bf16 s, fp32 s) of `run` under CPU autocast to bf16 and without it (training keeps fp32 weights)."""
+    def bf16_run() -> None:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            run()
+
+    try:
+        medians = interleaved_medians({"bf16": (lambda: None, bf16_run), "fp32": (lambda: None, run)}, reps)
+        return medians["bf16"], medians["fp32"]
+    except RuntimeError:
+        return None, interleaved_medians({"fp32": (lambda: None, run)}, reps)["fp32"]
+
+
+def _token_ids(model: torch.nn.Module, n: int) -> torch.Tensor:
+    """(1, n) fixed ids from the ordinary vocabulary (no special tokens): timings do not depend on which."""
+    vocab = int(getattr(model.config, "vocab_size", 1000))
+    low = min(1000, vocab // 2)
+    return ((torch.arange(n) * 7919) % (vocab - low) + low).unsqueeze(0)
+
+
+def generation_pass(model) -> Pass:
+    """A short answer at batch 1: prefill `GEN_PROMPT_TOKENS`, then `GEN_DECODE_STEPS` greedy steps through
+    `generate` (the path answers take). Prefill is matrix-matrix work, decoding matrix-vector: bf16 can win
+    one and lose the other, so the pass holds both in about the proportion a RAG answer does."""
+    ids = _token_ids(model, GEN_PROMPT_TOKENS)
+    mask = torch.ones_like(ids)
+    pad = model.generation_config.pad_token_id
+    pad = pad if pad is not None else model.generation_config.eos_token_id
+    pad = pad[0] if isinstance(pad, list) else pad
+
+    def run() -> None:
+        with torch.inference_mode():
+            model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=GEN_DECODE_STEPS,
+                           min_new_tokens=GEN_DECODE_STEPS, do_sample=False, temperature=None, top_k=None,
+                           top_p=None, pad_token_id=pad)
+
+    return run
+
+
+def embedding_pass(model) -> Pass:
+    """One batch of `EMBED_TEXTS` texts of `EMBED_TOKENS` tokens through a sentence-transformers model."""
+    length = min(EMBED_TOKENS, int(getattr(model, "max_seq_length", EMBED_TOKENS) or EMBED_TOKENS))
+    texts = ["the quick brown fox jumps over the lazy dog " * 40] * EMBED_TEXTS
+    features = (model.preprocess if hasattr(model, "preprocess") else model.tokenize)(texts)
+    features = {k: v[:, :length] if v.dim() == 2 else v for k, v in features.items() if torch.is_tensor(v)}
+
+    def run() -> None:
+        with torch.inference_mode():
+            model(dict(features))
+
+    return run
+
+
+def training_pass(model) -> Pass:
+    """A LoRA micro-batch: forward and backward over `TRAIN_TOKENS` tokens; gradients are dropped after, and
+    the RNG (LoRA dropout) is forked, so a probed run trains exactly like one that found a cached verdict."""
+    ids = _token_ids(model, TRAIN_TOKENS)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+
+    def run() -> None:
+        with torch.random.fork_rng(devices=[]):
+            model(input_ids=ids, labels=ids).loss.backward()
+        for p in trainable:
+            p.grad = None
+
+    return run
