@@ -29,7 +29,7 @@ RAFT_STEP_COST = 2.2  # a raft step over an ft step: 3.07 s vs 1.41 s measured (
 ANSWER_TOKENS = 40  # mean generated tokens of a demo answer (max 48; 38.5 measured in docs/benchmarks.md)
 # Answers per question and variant kind: base and ft closed-book; rag, ft+rag and raft with passages.
 CLOSED, WITH_PASSAGES = 2, 3
-ADAPTER_OVERHEAD = 1.3  # LoRA layers slow an answer of ft+rag and raft by 25-45 % (measured in issue 5)
+ADAPTER_OVERHEAD = 1.0  # adapters answer with merged weights at the base's cost (models/merged.py: 0.96-0.98x)
 CALIBRATION = 1.0  # measured total / modelled total of the answers, on the machine that set the constants
 PER_TAG_V1 = (10, 8, 6, 5, 4, 3, 2, 1)  # candidates, most first
 PER_TAG_V2 = (None, 4, 3, 2)  # None: every v2 question
