@@ -2,8 +2,11 @@
 
 The packaged SmolLM2-135M answers the same prompts three ways, greedy, max_new_tokens = 48:
 - baseline: fp32, one prompt at a time (ragtune before issue 5);
-- bf16, one at a time (the default on CPUs with bf16 instructions: `ragtune.models.device.default_dtype`);
-- bf16, batches of 8 (`TransformersGenerator.generate_batch`, what `ragtune eval` does with [eval] batch_size = 8).
+- bf16, one at a time;
+- fp32 and bf16, batches of 8 (`TransformersGenerator.generate_batch`, what `ragtune eval` does with
+  [eval] batch_size = 8);
+then the dtype probe (`ragtune.models.dtype`) runs in a fresh cache, and its choice is compared with the
+other dtype in each setup (issue 16: never more than 5 % slower).
 Prompts are the demo's: closed-book (the question alone) and RAG (3 retrieved passages from examples/kb/v1),
 the first answerable questions of examples/kb/questions.jsonl. Figures: seconds per answer (wall time /
 answers), ratio = baseline / variant, how many answers agree with the fp32 one-at-a-time text (bf16 and
@@ -85,7 +88,7 @@ def main() -> None:
     questions, sets = prompts(args.questions)
     path = packaged_generator_path()
     setups = [("fp32, one at a time (baseline)", "float32", 1), ("bf16, one at a time", "bfloat16", 1),
-              ("bf16, batches of 8", "bfloat16", 8)]
+              ("fp32, batches of 8", "float32", 8), ("bf16, batches of 8", "bfloat16", 8)]
     results = []
     for kind, convs in sets.items():
         base_s, base_texts = None, None
@@ -102,9 +105,21 @@ def main() -> None:
                   f"  correct {correct:.0f}/{len(texts)}", flush=True)
     probe = dtype_probe_verdict(path)
     print(f"dtype probe: {probe}", flush=True)
+    picked = "bf16" if probe["dtype"] == "bfloat16" else "fp32"
+    other = "fp32" if picked == "bf16" else "bf16"
+    verdict = []
+    for kind in sets:
+        for batch in ("one at a time", "batches of 8"):
+            t = {r["setup"].split(",")[0]: r["s_per_answer"] for r in results
+                 if r["prompts"] == kind and batch in r["setup"]}
+            ratio = t[picked] / t[other]
+            verdict.append({"prompts": kind, "batch": batch, "picked": picked, "picked_over_other": round(ratio, 3)})
+            print(f"probe's choice {picked} vs {other}, {kind}, {batch}: {ratio:.2f}x the time "
+                  f"({'within' if ratio <= 1.05 else 'MORE than'} 5 %)", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": machine_info.machine("transformers"), "questions": args.questions,
-                                    "results": results, "dtype_probe": probe}, indent=2) + "\n")
+                                    "results": results, "dtype_probe": probe,
+                                    "probe_choice_vs_other": verdict}, indent=2) + "\n")
     print(f"wrote {args.out}")
 
 

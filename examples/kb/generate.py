@@ -1,7 +1,7 @@
 """Generate the example knowledge base: `python examples/kb/generate.py [--out examples/kb] [--seed 7]`.
 
 Writes v1/ and v2/ (the documents before and after the update), questions.jsonl, questions_v2.jsonl,
-questions_mc.jsonl and README.md. Deterministic: the same seed gives the same bytes (PDF dates are
+questions_mc.jsonl, the behaviour task (tickets.jsonl, tickets_v2.jsonl, ticket.schema.json) and README.md. Deterministic: the same seed gives the same bytes (PDF dates are
 fixed); idempotent: v1/ and v2/ are deleted and rewritten, nothing else in --out is touched.
 """
 
@@ -22,6 +22,7 @@ from multiple_choice import mc_questions  # noqa: E402
 from page_formats import to_html, to_jsonl, to_markdown, to_pdf, to_text  # noqa: E402
 from question_sets import v1_questions, v2_questions  # noqa: E402
 from readme import readme  # noqa: E402
+from tickets import lines, schema_bytes, tickets  # noqa: E402
 
 from ragtune.text import normalize_text  # noqa: E402
 
@@ -53,6 +54,8 @@ def build(seed: int = DEFAULT_SEED) -> dict[str, bytes]:
         out.update({f"{version}/{f.path}": file_bytes(f) for f in files})
     for name, rows in zip(QUESTION_FILES, (q1, q2, mc)):
         out[name] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+    k1, k2 = tickets(V1, V2, seed)
+    out["tickets.jsonl"], out["tickets_v2.jsonl"], out["ticket.schema.json"] = lines(k1), lines(k2), schema_bytes()
     out["README.md"] = readme(docs1, docs2, q1, q2, mc, t1, t2, seed).encode("utf-8")
     return out
 

@@ -27,6 +27,7 @@ BASE_SYSTEM = (
 )
 ABSTAIN_TEXT = "I don't know"
 
+Prompt = Callable[[str, "Sequence[Hit] | None"], list[Message]]  # (question, passages or None) -> messages
 _CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
@@ -139,14 +140,18 @@ def answer_questions(
     max_new_tokens: int = 256,
     temperature: float = 0.0,
     system: str = "",
+    prompt: Prompt | None = None,
 ) -> list[Answer]:
-    """`answer_question` for several questions, generated as one batch where the generator can batch."""
+    """`answer_question` for several questions, generated as one batch where the generator can batch.
+
+    `prompt(question, passages or None)` builds the messages instead of `build_messages` (a task's prompt)."""
     found: list[tuple[list[Hit] | None, float]] = []
     for question in questions:
         t0 = time.perf_counter()
         hits = retrieve(question) if retrieve is not None else None
         found.append((hits, time.perf_counter() - t0 if retrieve is not None else 0.0))
-    prompts = [build_messages(q, hits, system) for q, (hits, _) in zip(questions, found)]
+    prompts = [prompt(q, hits) if prompt is not None else build_messages(q, hits, system)
+               for q, (hits, _) in zip(questions, found)]
     if len(prompts) > 1 and hasattr(generator, "generate_batch"):
         completions = generator.generate_batch(prompts, max_new_tokens=max_new_tokens, temperature=temperature)
     else:

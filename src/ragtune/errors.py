@@ -56,6 +56,10 @@ class QuestionsError(RagtuneError, ValueError):
     """The questions file cannot be read; the message names the line and the fix."""
 
 
+class TaskError(RagtuneError, ValueError):
+    """The task examples or the behaviour spec cannot be read; the message names the line or key and the fix."""
+
+
 class VariantError(RagtuneError, ValueError):
     """An unknown or badly defined variant, or one this project cannot run yet."""
 

@@ -8,10 +8,11 @@ Optional fields: `options` (multiple choice: the candidate answers, `answers` na
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
+
 from ragtune.errors import QuestionsError
+from ragtune.jsonl import numbered_records, strings, unique_id
 
 
 
@@ -31,40 +32,20 @@ class Question:
         return bool(self.answers)
 
 
-def _strings(record: dict, key: str, where: str) -> tuple[str, ...]:
-    value = record.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
-        raise QuestionsError(f"{where}: `{key}` must be a list of strings.")
-    return tuple(str(v) for v in value)
-
-
 def load_questions(path: str | Path) -> list[Question]:
     """Every question of a JSONL file; ids must be unique (a missing id becomes `q<line>`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise QuestionsError(f"{path}: no such file; pass a JSONL file of questions (see README, Data formats).")
     questions: list[Question] = []
     seen: set[str] = set()
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{lineno}"
-        try:
-            record = json.loads(line)
-        except ValueError as e:
-            raise QuestionsError(f"{where}: not valid JSON ({e}).") from e
-        if not isinstance(record, dict) or not isinstance(record.get("question"), str) or not record["question"].strip():
+    for where, lineno, record in numbered_records(Path(path), QuestionsError,
+                                                  "pass a JSONL file of questions (see README, Data formats)"):
+        if not isinstance(record.get("question"), str) or not record["question"].strip():
             raise QuestionsError(f'{where}: expected {{"id": "...", "question": "...", "answers": [...], '
                                  '"sources": [...]}; `question` is required.')
-        qid = str(record.get("id") or f"q{lineno}")
-        if qid in seen:
-            raise QuestionsError(f"{where}: duplicate id {qid!r}; ids must be unique.")
-        seen.add(qid)
-        q = Question(qid, record["question"].strip(), _strings(record, "answers", where),
-                     _strings(record, "sources", where), _strings(record, "tags", where),
-                     _strings(record, "options", where), _strings(record, "old_answers", where),
+        qid = unique_id(record, f"q{lineno}", seen, where, QuestionsError)
+
+        answers, sources, tags, options, old = (strings(record, key, where, QuestionsError)
+                                                for key in ("answers", "sources", "tags", "options", "old_answers"))
+        q = Question(qid, record["question"].strip(), answers, sources, tags, options, old,
                      str(record.get("chunk_id") or ""))
         if q.options and not set(q.answers) & set(q.options):
             raise QuestionsError(f"{where}: `answers` must name one of the `options`.")

@@ -32,7 +32,7 @@ UPDATE = "freshness.json"
 RECOMMENDATION = "recommendation.json"
 REPORT = "report.html"
 FORGETTING_DIR = "forgetting"
-TRAINING_KINDS = ("ft", "raft")
+TRAINING_KINDS = ("ft", "raft", "task", "task-rag")  # task: trained on task examples (`ragtune tune --task`)
 PACKAGES = ("ragtune", "torch", "transformers", "peft", "accelerate", "safetensors")
 
 
@@ -231,6 +231,10 @@ def find_training_run(runs_dir: Path, kind: str, run_id: str | None = None, *, d
     wanted = [r for r in list_training_runs(runs_dir, kind) if (r.status == "done") == done]
     if not wanted:
         if done:
+            if kind in ("task", "task-rag"):
+                flag = " --with-passages" if kind == "task-rag" else ""
+                raise TuneError(f"no finished {kind} run in {runs_dir}; train one with "
+                                f"`ragtune tune --task FILE{flag}`.")
             flag = " --raft" if kind == "raft" else ""
             raise TuneError(f"no finished {kind} run in {runs_dir}; train one with `ragtune synth` then "
                             f"`ragtune tune{flag}`.")

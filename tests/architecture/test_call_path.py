@@ -38,5 +38,5 @@ def test_eval_runs_down_the_layers(project):
                        "-p", str(project)])
     print(path.order)
     assert path.climbs == []
-    assert len(path.rooms) <= 12, path.rooms
+    assert len(path.rooms) <= 13, path.rooms  # 12 before jsonl.py (the strict reader of questions and tasks)
     assert "project.py" in path.rooms and "variants" in path.rooms and "evaluate" in path.rooms

@@ -21,21 +21,22 @@ MAX_LINES = 300
 # The layer table of docs/architecture.md (and ../shared/DESIGN.md): a unit (top-level module or package
 # under ragtune/) may import units on lower layers only. Two units on one layer do not import each other.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "numbers", "text"),  # 0 leaves
+    ("errors", "numbers", "text", "jsonl"),  # 0 leaves
     ("config",),  # 1
     ("runs",),  # 2
-    ("corpus", "questions"),  # 3
+    ("corpus", "questions", "tasks"),  # 3
     ("models",),  # 4
     ("index",),  # 5
     ("retrieve",),  # 6
     ("project",),  # 7 settings, models, index, ingest
     ("answer",),  # 8 prompt, citations
-    ("synth", "tune"),  # 9
-    ("variants",),  # 10 the seam: a variant resolves to an Answerer
-    ("evaluate",),  # 11
-    ("decide", "report"),  # 12 neither imports the other
-    ("demo",),  # 13
-    ("cli",),  # 14
+    ("behaviour",),  # 9 a task's prompt, its deterministic checks, scores and the style classifier
+    ("synth", "tune"),  # 10
+    ("variants",),  # 11 the seam: a variant resolves to an Answerer
+    ("evaluate",),  # 12
+    ("decide", "report"),  # 13 neither imports the other
+    ("demo",),  # 14
+    ("cli",),  # 15
 )
 # Imports between two units of one layer that the design allows (DESIGN.md: tune depends on synth).
 SIDEWAYS = {("tune", "synth")}

@@ -28,6 +28,9 @@ from question_bank import SPECS  # noqa: E402
 from unknowns import UNANSWERABLE  # noqa: E402
 
 
+TASK_FILES = ("tickets.jsonl", "tickets_v2.jsonl", "ticket.schema.json")
+
+
 def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -68,7 +71,7 @@ def test_generation_is_deterministic_and_idempotent(tmp_path):
 def test_committed_output_equals_a_fresh_generation():
     fresh = generate.build()
     committed = {k: v for k, v in _files(KB).items()
-                 if k.startswith(("v1/", "v2/")) or k in (*generate.QUESTION_FILES, "README.md")}
+                 if k.startswith(("v1/", "v2/")) or k in (*generate.QUESTION_FILES, *TASK_FILES, "README.md")}
     assert committed.keys() == fresh.keys(), "run `.venv/bin/python examples/kb/generate.py` and commit its output"
     stale = [k for k in fresh if fresh[k] != committed[k]]
     assert stale == [], f"edited by hand or generator changed without regenerating: {stale}"
@@ -196,3 +199,26 @@ def test_multiple_choice_options(questions):
         assert not any(contains_answer(o, q["answers"]) for i, o in enumerate(options) if i != right[0]), q["id"]
         slots[right[0]] += 1
     assert all(0.2 <= slots[i] / len(mc) <= 0.3 for i in range(4)), slots
+
+
+def test_the_ticket_task_is_large_enough_valid_and_tracks_the_update(docs):
+    from jsonschema import Draft202012Validator
+
+    from ragtune.tasks import load_examples, split_examples
+
+    schema = json.loads((KB / "ticket.schema.json").read_text())
+    validator = Draft202012Validator(schema)
+    v1, v2 = load_examples(KB / "tickets.jsonl"), load_examples(KB / "tickets_v2.jsonl")
+    split = split_examples(v1, test_fraction=0.25, seed=0)
+    assert len(split.train) >= 200 and len(split.test) >= 60
+    for version, examples in (("v1", v1), ("v2", v2)):
+        corpus = " ".join(docs[version].values())
+        for e in examples:
+            out = json.loads(e.output)
+            assert not list(validator.iter_errors(out)), e.id
+            assert out["category"] == e.label and contains_answer(out["reply"], e.answers), e.id
+            assert contains_answer(corpus, e.answers), f"{version} {e.id}: {e.answers} not in the documents"
+    changed = [e for e in v2 if e.old_answers]
+    assert len(changed) >= 30 and all("changes" in e.tags for e in changed)
+    assert {e.id for e in v2} <= {e.id for e in v1}
+    assert len({e.label for e in v1}) == 6

@@ -216,3 +216,32 @@ def test_the_eval_manifest_records_the_generators_dtype(tiny_llama_path, tmp_pat
     recorded = json.loads((run_dir / "manifest.json").read_text())["dtype"]
     assert recorded["generator"]["source"] == "probe" and recorded["generator"]["fp32_s"] > 0
     assert recorded["embedder"] is None  # a closed-book run loads no embedder
+
+
+def test_a_clear_verdict_ends_the_probe_after_the_warm_ups():
+    import time as _time
+
+    from ragtune.models.dtype_probe import interleaved_medians
+
+    calls = []
+
+    def slow():
+        calls.append("bf16")
+        _time.sleep(0.06)
+
+    def fast():
+        calls.append("fp32")
+        _time.sleep(0.01)
+
+    medians = interleaved_medians({"bf16": (lambda: None, slow), "fp32": (lambda: None, fast)}, reps=3,
+                                  budget_s=60)
+    assert calls == ["fp32", "bf16"] and medians["bf16"] > 4 * medians["fp32"]
+    calls.clear()
+
+    def also_fast():
+        calls.append("bf16")
+        _time.sleep(0.01)
+
+    close = interleaved_medians({"bf16": (lambda: None, also_fast), "fp32": (lambda: None, fast)}, reps=3,
+                                budget_s=60)
+    assert calls.count("bf16") == 4 and calls.count("fp32") == 4 and set(close) == {"bf16", "fp32"}

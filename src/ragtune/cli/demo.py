@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from ragtune.cli.common import console, fail, stage_progress
-from ragtune.cli.tables import print_freshness, print_summary
+from ragtune.cli.tables import print_freshness, print_summary, print_task_summary
 
 
 def demo(
@@ -62,7 +62,9 @@ def plan_line(sizing: dict) -> str:
             f"{sizing['questions_v2']} v2 questions ({v2}), ft {sizing['ft_steps']} steps, raft "
             f"{sizing['raft_steps']} steps; about {sizing['estimated_s'] / 60:.0f} of {sizing['budget_s'] / 60:.0f} "
             f"minutes\n  measured: {t['closed_s']:.2f} s per closed-book answer, {t['passages_s']:.2f} s with "
-            f"passages, {t['ft_step_s']:.2f} s per training step (probe {t['probe_s']:.0f} s)")
+            f"passages, {t['ft_step_s']:.2f} s per ft step"
+            + (f", {t['raft_step_s']:.2f} s per raft step" if t.get("raft_step_s") is not None else "")
+            + f" (probe {t['probe_s']:.0f} s)")
 
 
 def brief(result: dict) -> str:
@@ -81,6 +83,14 @@ def print_outcome(result, wall_s: float) -> None:
     console.rule("[bold]After the update (v2 documents, adapters unchanged)")
     if after.freshness:
         print_freshness(after.freshness)
+    if result.behaviour is not None:
+        from ragtune.decide.behaviour import behaviour_verdict, describe
+
+        console.rule("[bold]Behaviour: the ticket format (held-out tickets)")
+        task = read_summary(result.behaviour)
+        print_task_summary(task)
+        for line in describe(behaviour_verdict(task)):
+            console.print(line, markup=False, highlight=False)
     console.rule("[bold]Recommendation")
     rec = result.recommendation
     console.print(f"[bold]{escape(rec.get('headline', ''))}[/]")

@@ -8,11 +8,13 @@ from typing import Optional
 import typer
 
 from ragtune.cli.common import ProjectOpt, console, fail, open_project, stage_progress
-from ragtune.cli.tables import print_summary
+from ragtune.cli.tables import print_summary, print_task_summary
 
 
 def evaluate(
-    questions: Path = typer.Option(..., "--questions", "-q", help="Questions JSONL (see README, Data formats)."),
+    questions: Optional[Path] = typer.Option(None, "--questions", "-q", help="Questions JSONL (see README, Data formats)."),
+    task: Optional[Path] = typer.Option(None, "--task", help="Task examples JSONL: measure a behaviour (format, "
+                                        "labels, style) on its held-out examples (README, Behaviour)."),
     variants: Optional[str] = typer.Option(None, help="Comma-separated variants (default: all this project can run)."),
     run: Optional[str] = typer.Option(None, "--run", help="Run id; an existing run resumes where it stopped."),
     freshness: Optional[Path] = typer.Option(
@@ -28,6 +30,12 @@ def evaluate(
 
     proj = open_project(project)
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
+    if task is not None or (questions is None and proj.settings.behaviour.task):
+        if questions is not None or freshness is not None or forgetting:
+            fail("--task measures a behaviour on its own; run --questions, --freshness or --forgetting separately.")
+        return _evaluate_task(proj, task, names, run)
+    if questions is None:
+        fail("pass --questions FILE (knowledge questions) or --task FILE (task examples).")
     with stage_progress() as (_, progress):
         try:
             run_dir, _ = run_evaluation(proj, questions, names, run=run, freshness=freshness, forgetting=forgetting,
@@ -36,4 +44,23 @@ def evaluate(
             fail("interrupted; continue with the same command plus --run <id> (see runs/)", code=130)
     summary = summarize_run(proj, run_dir)
     print_summary(summary, proj.settings.retrieval.top_k)
+    console.print(f"Results: {run_dir / 'results.jsonl'}\nSummary: {run_dir / 'summary.json'}")
+
+
+def _evaluate_task(proj, task: Path | None, names: list[str] | None, run: str | None) -> None:
+    from ragtune.decide.behaviour import behaviour_verdict, describe
+    from ragtune.evaluate.task import evaluate_task, summarize_task_run
+    from ragtune.runs import RECOMMENDATION, write_json
+
+    with stage_progress() as (_, progress):
+        try:
+            run_dir, _ = evaluate_task(proj, str(task.resolve()) if task else None, names, run=run, progress=progress)
+        except KeyboardInterrupt:
+            fail("interrupted; continue with the same command plus --run <id> (see runs/)", code=130)
+    summary = summarize_task_run(proj, run_dir)
+    print_task_summary(summary)
+    verdict = behaviour_verdict(summary)
+    write_json(run_dir / RECOMMENDATION, {"behaviour": verdict})
+    for line in describe(verdict):
+        console.print(line, markup=False, highlight=False)
     console.print(f"Results: {run_dir / 'results.jsonl'}\nSummary: {run_dir / 'summary.json'}")

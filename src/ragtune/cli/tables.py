@@ -90,3 +90,53 @@ def print_forgetting(forgetting: dict) -> None:
     for v, m in forgetting["variants"].items():
         table.add_row(v, ci_compact(m.get("contains")), ci_compact(m.get("mc_correct")))
     console.print(table)
+
+
+# (metric, column): a task's behaviour table; facts and style only where measured.
+TASK_SHOWN = (("format_ok", "format"), ("label_correct", "label"), ("closeness", "chrF"), ("style", "style"),
+              ("contains", "facts"))
+
+
+def print_task_summary(summary: Summary) -> None:
+    """A task run: format, labels, closeness, style and facts per variant (95 % CI), tokens, cost, then wins."""
+    b = summary.extra.get("behaviour") or {}
+    shown = [(m, label) for m, label in TASK_SHOWN
+             if any(s.metric(m) is not None for s in summary.variants.values())]
+    n = max((s.n for s in summary.variants.values()), default=0)
+    table = Table(title=f"{n} held-out task examples ({b.get('train', '?')} to learn from), every variant "
+                        "(mean, 95 % CI)", box=box.SIMPLE_HEAD, padding=(0, 1))
+    cost = (summary.cost or {}).get("variants", {})
+    macro = b.get("macro_f1") or {}
+    for col in ["variant", *(label for _, label in shown), *(["macro-F1"] if macro else []), "tok in", "$/1k"]:
+        table.add_column(col, no_wrap=True)
+    for v, s in summary.variants.items():
+        cells = [ci_compact(s.metric(m)) for m, _ in shown]
+        if macro:
+            cells.append(ci_compact(macro.get(v)))
+        tokens = s.tokens.prompt
+        cells += [f"{tokens:.0f}" if tokens is not None else "-", usd((cost.get(v) or {}).get("per_1k_queries_usd"))]
+        table.add_row(v, *cells)
+    console.print(table)
+    style = b.get("style") or {}
+    if style:
+        auc = style.get("auc")
+        verdict = "scores shown" if style.get("usable") else f"below {style.get('min_auc')}: no style score"
+        console.print(f"Style classifier: cross-validated AUC {auc if auc is not None else 'not measured'} "
+                      f"({verdict}); held-out reference outputs score {_num(b.get('reference_style'))}.")
+    if b.get("checks"):
+        console.print(f"format = all of: {', '.join(b['checks'])}", markup=False, highlight=False)
+    if summary.cost:
+        for x in summary.cost["break_even"]:
+            if x["queries_per_day"] is not None:
+                console.print(f"{x['a']} vs {x['b']}: break-even at {qpd(x['queries_per_day'])} queries/day "
+                              f"({x['cheaper_above']} is cheaper above)")
+    names = dict(TASK_SHOWN)
+    for c in summary.comparisons:
+        if c.significant and c.metric in names:
+            worse = c.b if c.better == c.a else c.a
+            console.print(f"{c.better} is better than {worse} on {names[c.metric]} "
+                          f"(difference {abs(c.diff):.2f}, {c.test}, p = {p_value(c.p_value)})")
+
+
+def _num(x) -> str:
+    return "-" if x is None else f"{x:.2f}"

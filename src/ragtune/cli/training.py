@@ -54,6 +54,10 @@ def synth(
 def tune(
     project: Path = ProjectOpt,
     raft: bool = typer.Option(False, "--raft", help="Train on the RAFT examples (for the raft variant)."),
+    task_file: Optional[Path] = typer.Option(None, "--task", help="Train on this task's training examples (JSONL; "
+                                             "for the task-ft variant); test examples are never trained on."),
+    with_passages: bool = typer.Option(False, "--with-passages", help="With --task: put each input's retrieved "
+                                       "passages in the prompt (for the task-ft+rag variant)."),
     data: Optional[Path] = typer.Option(None, "--data", help="Chat JSONL to train on (default: synth/train.jsonl)."),
     val: Optional[Path] = typer.Option(None, "--val", help="Chat JSONL for validation loss (default: synth/val.jsonl)."),
     run: Optional[str] = typer.Option(None, "--run", help="Run id (default: <kind>-<date>-<time>)."),
@@ -97,10 +101,12 @@ def tune(
         status.start()
         _ = proj.base_model_path()
         info, result = tune_project(proj, raft=raft, train=data, val=val, run=run, resume=resume, cfg=cfg,
-                                    progress=progress, on_plan=on_plan)
+                                    progress=progress, on_plan=on_plan,
+                                    task=str(task_file.resolve()) if task_file else None, with_passages=with_passages)
     except KeyboardInterrupt:
-        fail("interrupted; continue from the last checkpoint with `ragtune tune --resume`"
-             + (" --raft" if raft else ""), code=130)
+        again = " --raft" if raft else (f" --task {task_file}" + (" --with-passages" if with_passages else "")
+                                         if task_file else "")
+        fail("interrupted; continue from the last checkpoint with `ragtune tune --resume`" + again, code=130)
     finally:
         status.stop()
         bar.stop()
@@ -114,7 +120,7 @@ def tune(
     console.print(f"Training took {seconds_text(timing['actual_s'])} against an estimate of "
                   f"{seconds_text(timing['estimated_s_run'])} for the steps it ran.")
     console.print(f"Adapter: {result.adapter_dir}\nCard: {result.card_path}")
-    variant = "raft" if raft else "ft"
+    variant = "raft" if raft else ("task-ft+rag" if with_passages else "task-ft") if task_file else "ft"
     console.print(f'Next: [bold]ragtune ask "..." --variant {variant}[/]')
 
 

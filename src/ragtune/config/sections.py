@@ -78,10 +78,11 @@ class SynthSettings(Section):
 class VariantSettings(Section):
     """A variant of your own (`[variants.<name>]`): which weights answer and how passages are retrieved."""
 
-    adapter: str = "none"  # none | ft | raft (the newest finished run of that kind) | a run id under runs/
+    adapter: str = "none"  # none | ft | raft | task | task-rag (the newest finished run of that kind) | a run id
     retriever: Literal["none", "default", "dense", "bm25", "hybrid"] = "default"  # default: [retrieval] retriever
     top_k: int | None = Field(None, ge=1)  # None: [retrieval] top_k
     system_prompt: str = ""  # "" = ragtune's prompt for this kind of variant
+    shots: bool = False  # a task's nearest training examples in the prompt ([behaviour] shots of them)
 
 
 class EvalSettings(Section):
@@ -94,6 +95,31 @@ class EvalSettings(Section):
     # questions of each variant are always answered alone: the latency a single user sees comes from them.
     batch_size: int = Field(8, ge=1)
     latency_sample: int = Field(5, ge=0)
+
+
+class BehaviourSettings(Section):
+    """A behaviour to measure (`ragtune eval --task`, README Behaviour): task examples and a deterministic spec.
+
+    Every check is optional; `format_ok` is 1 when all the configured ones pass (docs/metrics.md, Behaviour)."""
+
+    task: str = ""  # task examples (JSONL); `ragtune eval --task FILE` overrides it
+    instruction: str = ""  # what the assistant is asked to do, in every variant's prompt ("" = a generic one)
+    json_schema: str = ""  # a JSON Schema file the output must validate against (implies JSON output)
+    regex: str = ""  # the output must match this (Python `re.search`)
+    min_words: int | None = Field(None, ge=0)
+    max_words: int | None = Field(None, ge=1)
+    must_include: list[str] = []  # phrases every output must contain (case-insensitive)
+    must_not_include: list[str] = []  # phrases no output may contain (case-insensitive)
+    label_field: str = ""  # "" = no labels; "output" = the whole output is the label; else a field of the JSON
+    labels: list[str] = []  # the label set ([] = the labels seen in the examples)
+    test_fraction: float = Field(0.25, gt=0, lt=1)  # held out, by a seeded hash of each example's id
+    seed: int = 0
+    shots: int = Field(4, ge=1)  # training examples in a few-shot prompt, nearest to the input by the embedder
+    max_new_tokens: int | None = Field(None, ge=1)  # a task's answers (None: [generation] max_new_tokens)
+    # The style classifier is trained on this many training outputs against the base model's outputs for the
+    # same inputs (generated once per eval run); below `style_min_auc` cross-validated AUC it gives no score.
+    style_samples: int = Field(40, ge=8)
+    style_min_auc: float = Field(0.7, gt=0.5, le=1)
 
 
 class CostSettings(Section):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ragtune.config.sections import (ChunkSettings, ConstraintSettings, CostSettings, EvalSettings,
+from ragtune.config.sections import (BehaviourSettings, ChunkSettings, ConstraintSettings, CostSettings, EvalSettings,
                                      GenerationSettings, ModelSettings, RetrievalSettings, Section, SynthSettings,
                                      TuneConfig, VariantSettings)
 from ragtune.errors import ConfigError
@@ -31,6 +31,7 @@ class Settings(Section):
     eval: EvalSettings = EvalSettings()
     cost: CostSettings = CostSettings()
     constraints: ConstraintSettings = ConstraintSettings()
+    behaviour: BehaviourSettings = BehaviourSettings()
     variants: dict[str, VariantSettings] = {}
 
     @property

@@ -95,6 +95,23 @@ sensitive_data = false     # facts must be deletable / access-controlled: fine-t
 # budget_usd_per_month = 50  # monthly cost at [cost] queries_per_day and updates_per_month (unset: no budget)
 gpu_available = false      # a GPU for (re)training
 
+[behaviour]                # `ragtune eval --task`: a format, a style or labels, by example (README, Behaviour)
+task = ""                  # task examples (JSONL: id, input, output, label?, answers?); --task overrides
+instruction = ""           # what the assistant is asked to do ("" = a generic instruction)
+json_schema = ""           # a JSON Schema file each output must validate against
+regex = ""                 # each output must match this
+# min_words = 20
+# max_words = 120
+must_include = []          # phrases every output must contain
+must_not_include = []      # phrases no output may contain
+label_field = ""           # "output" (the whole output) or a field of the JSON output; "" = no labels
+labels = []                # the label set ([] = those seen in the examples)
+test_fraction = 0.25       # held out for testing (never trained on, never a few-shot example)
+shots = 4                  # examples in the `fewshot` prompt: the training examples nearest the input
+# max_new_tokens = 96      # a task's answers (unset: [generation] max_new_tokens)
+style_samples = 40         # training inputs the base model answers to train the style classifier
+style_min_auc = 0.7        # below this cross-validated AUC the style score is not shown
+
 # Your own variants, compared alongside base, rag, ft, ft+rag and raft:
 # [variants.rag-bm25-k3]
 # adapter = "none"         # none | ft | raft | a run id

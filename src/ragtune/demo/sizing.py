@@ -25,15 +25,19 @@ BUDGET_S = 15 * 60
 FIXED_S = 60.0
 TRAIN_SHARE = 0.25  # of the budget left after FIXED_S: the full demo of issue 5 spent 23 % training
 RAFT_PER_FT = 30 / 80  # raft steps per ft step (the full plan's ratio)
-RAFT_STEP_COST = 2.2  # a raft step over an ft step: 3.07 s vs 1.41 s measured (longer, unpackable rows)
 ANSWER_TOKENS = 40  # mean generated tokens of a demo answer (max 48; 38.5 measured in docs/benchmarks.md)
+BATCH_TOKENS = 48  # decode steps of a batch: until its longest answer stops, the demo's max_new_tokens
+LATENCY_SAMPLE = 2  # questions per variant and eval answered alone (DemoPlan.latency_sample)
 # Answers per question and variant kind: base and ft closed-book; rag, ft+rag and raft with passages.
 CLOSED, WITH_PASSAGES = 2, 3
+RAFT_STEP_FALLBACK = 3.0  # raft step / ft step where no raft rows were measured (see Throughput.raft_step_s)
 ADAPTER_OVERHEAD = 1.0  # adapters answer with merged weights at the base's cost (models/merged.py: 0.96-0.98x)
 CALIBRATION = 1.0  # measured total / modelled total of the answers, on the machine that set the constants
 PER_TAG_V1 = (10, 8, 6, 5, 4, 3, 2, 1)  # candidates, most first
 PER_TAG_V2 = (None, 4, 3, 2)  # None: every v2 question
 MIN_FT_STEPS = 8
+PROBE_ROWS = 48  # training examples the sizing probe steps through: several packed rows of real length
+PROBE_RAFT_ROWS = 4  # raft examples (one or more rows each): two steps of them
 
 
 @dataclass(frozen=True)
@@ -44,29 +48,54 @@ class Throughput:
     passages_s: float
     ft_step_s: float
     probe_s: float
+    # A raft step (question + oracle + distractor chunks: long rows that do not pack) measured on raft rows;
+    # None: not measured, taken as `RAFT_STEP_FALLBACK` ft steps. The ratio is not a constant: 2.2 on a Zen 4
+    # with short probe rows, 3.1 on a Zen 3 against the real ft rows.
+    raft_step_s: float | None = None
+    run_overhead_s: float = 0.0  # a training run's time outside its steps (loading, its own probe, saving)
 
-    def question_s(self) -> float:
-        """One question through the five demo variants."""
-        rag = self.passages_s * (1 + 2 * ADAPTER_OVERHEAD) / WITH_PASSAGES
-        return CALIBRATION * (CLOSED * self.closed_s + WITH_PASSAGES * rag)
+    def raft_s(self) -> float:
+        return self.raft_step_s if self.raft_step_s is not None else RAFT_STEP_FALLBACK * self.ft_step_s
+
+    # Seconds of one answer generated alone (the eval's latency sample); None: a plan recorded before these.
+    closed_alone_s: float | None = None
+    passages_alone_s: float | None = None
+
+    def question_s(self, alone: bool = False) -> float:
+        """One question through the five demo variants, in a batch or (`alone`) answered by itself."""
+        closed, passages = self.closed_s, self.passages_s
+        if alone and self.closed_alone_s is not None and self.passages_alone_s is not None:
+            closed, passages = self.closed_alone_s, self.passages_alone_s
+        rag = passages * (1 + 2 * ADAPTER_OVERHEAD) / WITH_PASSAGES
+        return CALIBRATION * (CLOSED * closed + WITH_PASSAGES * rag)
 
 
-def measure(generator, train: Callable[[int], float], passages: list[str], question: str) -> Throughput:
-    """Time the generator on 4 prompts of each kind (1 and 9 new tokens: prefill and decode apart) and
-    `train(steps)` -> seconds per optimizer step; about 10 s on 2 cores."""
+Train = Callable[[int], tuple[float, float]]  # steps -> (seconds per step, seconds outside the steps)
+
+
+def measure(generator, train: Train, passages: list[str], question: str, train_raft: Train | None = None
+            ) -> Throughput:
+    """Time the generator on 4 prompts of each kind (1 and 9 new tokens: prefill and decode apart),
+    `train(steps)` -> seconds per ft step and `train_raft(steps)` per raft step; 30-60 s on 2 cores."""
     t0 = time.perf_counter()
     hits = [Hit(f"p{i}", f"p{i}", text, "", {}, 0.0) for i, text in enumerate(passages[:3])]
     closed = [build_messages(question, None)] * 4
     rag = [build_messages(question, hits)] * 4
     generator.generate_batch(closed[:1], max_new_tokens=1)  # warm-up
     per_answer = {}
-    for name, prompts in (("closed", closed), ("passages", rag)):
+    for name, prompts in (("closed", closed), ("passages", rag), ("closed_alone", closed[:1]),
+                          ("passages_alone", rag[:1])):
         one = _timed(lambda: generator.generate_batch(prompts, max_new_tokens=1))
         nine = _timed(lambda: generator.generate_batch(prompts, max_new_tokens=9))
         decode = max(nine - one, 0.0) / 8  # one decode step of the batch
-        per_answer[name] = (one + ANSWER_TOKENS * decode) / len(prompts)
-    step_s = train(3)
-    return Throughput(per_answer["closed"], per_answer["passages"], step_s, time.perf_counter() - t0)
+        # A batch decodes until its longest answer ends (nearly always the token limit); alone, an answer
+        # stops at its own end (the mean length).
+        tokens = ANSWER_TOKENS if len(prompts) == 1 else BATCH_TOKENS
+        per_answer[name] = (one + tokens * decode) / len(prompts)
+    step_s, outside_s = train(3)
+    raft_s = train_raft(2)[0] if train_raft is not None else None
+    return Throughput(per_answer["closed"], per_answer["passages"], step_s, time.perf_counter() - t0, raft_s,
+                      outside_s, per_answer["closed_alone"], per_answer["passages_alone"])
 
 
 def _timed(work: Callable[[], object]) -> float:
@@ -75,17 +104,41 @@ def _timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - t0
 
 
-def train_step_seconds(base_model: Path, cfg, examples: list[list[dict]]) -> Callable[[int], float]:
-    """`train(steps)`: seconds per optimizer step of a throwaway LoRA run on `examples` (steps after the first)."""
+class _Planned(Exception):
+    """Raised from `on_plan` to stop a probe run before its first step, carrying the plan."""
+
+    def __init__(self, plan):
+        self.plan = plan
+
+
+def train_step_seconds(base_model: Path, cfg, examples: list[list[dict]],
+                       val: list[list[dict]] | None = None) -> Train:
+    """`train(steps)`: (seconds per optimizer step, seconds of a run outside its steps), from the trainer's
+    own plan (`ragtune.tune.probe`: warmed-up forward/backward at the data's mean step size, an update, a
+    validation pass and a checkpoint) on `examples`, stopped before step 1. The step includes the validation
+    passes and checkpoints spread over the steps between them; the outside part is this call's wall time
+    (loading the model, tokenizing, the probe). One source of truth: `ragtune tune` prints the same estimate.
+    Timing the first real steps instead over-estimated them 2x (each new row length packs kernels anew)."""
     from ragtune.tune.train import train_lora
 
-    def train(steps: int) -> float:
-        marks: list[float] = []
+    def train(steps: int) -> tuple[float, float]:
+        start = time.perf_counter()
+
+        def stop(plan):
+            raise _Planned(plan)
+
         with tempfile.TemporaryDirectory() as tmp:
-            train_lora(base_model, examples, None, Path(tmp), replace(cfg, max_steps=steps, checkpoint_every=10_000,
-                                                                       eval_every=10_000),
-                       progress=lambda p: marks.append(time.perf_counter()))
-        return (marks[-1] - marks[0]) / max(len(marks) - 1, 1) if len(marks) > 1 else math.inf
+            try:
+                train_lora(base_model, examples, val or None, Path(tmp), replace(cfg, max_steps=steps), on_plan=stop)
+                return math.inf, 0.0  # a trainer that never planned: no estimate
+            except _Planned as planned:
+                plan = planned.plan
+        step = plan.step_s
+        if val and cfg.eval_every:
+            step += (plan.eval_s or 0.0) / cfg.eval_every
+        if cfg.checkpoint_every:
+            step += (plan.checkpoint_s or 0.0) / cfg.checkpoint_every
+        return step, time.perf_counter() - start
 
     return train
 
@@ -109,7 +162,7 @@ class Sizing:
 
     @classmethod
     def from_json(cls, obj: dict) -> Sizing:
-        return cls(**{**obj, "throughput": Throughput(**obj["throughput"])})
+        return cls(**{**obj, "throughput": Throughput(**obj["throughput"])})  # older files: no raft_step_s
 
 
 def choose(t: Throughput, counts: Callable[[int, int | None], tuple[int, int]],
@@ -118,17 +171,45 @@ def choose(t: Throughput, counts: Callable[[int, int | None], tuple[int, int]],
     questions the rest (every v2 question first, then as many v1 questions per tag as fit). None: not even
     the smallest plan (1 v1 question per tag, 2 v2 per tag, `MIN_FT_STEPS`) fits."""
     left = budget_s - FIXED_S - t.probe_s
-    step_pair = t.ft_step_s * (1 + RAFT_PER_FT * RAFT_STEP_COST)  # one ft step and its share of raft steps
-    ft_steps = max(MIN_FT_STEPS, min(200, int(TRAIN_SHARE * left / step_pair))) if step_pair > 0 else MIN_FT_STEPS
-    train_s = ft_steps * step_pair
-    per_question = t.question_s()
+    step_pair = t.ft_step_s + RAFT_PER_FT * t.raft_s()  # one ft step and its share of raft steps
+    for_steps = TRAIN_SHARE * left - 2 * t.run_overhead_s
+    ft_steps = max(MIN_FT_STEPS, min(200, int(for_steps / step_pair))) if step_pair > 0 else MIN_FT_STEPS
+    train_s = ft_steps * step_pair + 2 * t.run_overhead_s  # two runs: ft and raft
+    per_question, alone = t.question_s(), t.question_s(alone=True)
     best = None
     for v2 in PER_TAG_V2:
         for v1 in PER_TAG_V1:
             n1, n2 = counts(v1, v2)
-            total = FIXED_S + t.probe_s + train_s + (n1 + n2) * per_question
+            solo = min(LATENCY_SAMPLE, n1) + min(LATENCY_SAMPLE, n2)  # the two evals' latency samples
+            total = FIXED_S + t.probe_s + train_s + (n1 + n2 - solo) * per_question + solo * alone
             if total <= budget_s and (best is None or n1 + n2 > best.questions_v1 + best.questions_v2):
                 best = Sizing(budget_s, t, v1, v2, n1, n2, ft_steps, max(1, round(ft_steps * RAFT_PER_FT)),
                               round(total, 1))
                 break  # the most v1 questions per tag for this v2 setting
     return best
+
+
+def probe_trainers(base_model: Path, cfg, train_file: Path | None, fallback: list[list[dict]]
+                   ) -> tuple[Train, Train | None]:
+    """The ft and raft step probes: on the synthesized rows (`train_file`, its val.jsonl and raft_train.jsonl
+    beside it) where they exist, so the probe steps through what the runs will train on; else `fallback`."""
+    from ragtune.runs import read_jsonl
+
+    if train_file is None or not train_file.is_file():
+        return train_step_seconds(base_model, cfg, fallback[:PROBE_ROWS]), None
+    examples = [r["messages"] for r in read_jsonl(train_file)][:PROBE_ROWS]
+    val_file, raft_file = train_file.with_name("val.jsonl"), train_file.with_name("raft_train.jsonl")
+    val = [r["messages"] for r in read_jsonl(val_file)] if val_file.is_file() else None
+    raft = None
+    if raft_file.is_file():
+        raft = train_step_seconds(base_model, cfg, [r["messages"] for r in read_jsonl(raft_file)][:PROBE_RAFT_ROWS],
+                                  val)
+    return train_step_seconds(base_model, cfg, examples, val), raft
+
+
+def tune_config(proj, steps: int | None):
+    """The project's [tune] settings with the demo's step budget (CPU time decides it, not convergence)."""
+    cfg = proj.settings.tune
+    # A fixed step budget on a schedule planned as before (10 epochs, cut at max_steps): the demo's results
+    # stay reproducible, and the epoch-stopping rule is for open-ended runs.
+    return replace(cfg, max_steps=steps, epochs=cfg.epochs or 10) if steps is not None else cfg

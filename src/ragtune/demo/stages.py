@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Callable
 
 from ragtune.config import CONFIG_FILE, DEFAULT_CONFIG
-from ragtune.demo.sizing import BUDGET_S, Sizing, choose, measure, train_step_seconds
+from ragtune.demo.behaviour import SETTINGS as BEHAVIOUR_SETTINGS, behaviour_stage
+from ragtune.demo.sizing import BUDGET_S, Sizing, choose, measure, probe_trainers, tune_config
 from ragtune.errors import DemoError
 from ragtune.questions import Question, load_questions
 from ragtune.runs import RUN_FILE, read_training_run, write_json, write_text
@@ -27,6 +28,7 @@ from ragtune.runs import RUN_FILE, read_training_run, write_json, write_text
 DEMO_DIR = "demo"  # under runs/
 STAGES = "stages.json"
 SIZING_STAGE = "size the plan to this machine"
+BEHAVIOUR_STAGE = "behaviour: the ticket format"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -42,13 +44,15 @@ class DemoPlan:
     ft_steps: int | None  # optimizer steps (None: [tune] epochs decide)
     raft_steps: int | None
     latency_sample: int = 2  # questions per variant answered alone (the latency figures), [eval] latency_sample
+    behaviour_examples: int | None = None  # held-out tickets of the behaviour stage (None: no such stage)
+    behaviour_steps: int = 8  # task-ft+rag training steps
 
 
 # Unsized, the full plan asks 42 of the 122 v1 questions (at most 4 per tag, plus all 26 facts the update
 # changes or removes) and all 45 v2 questions, ft 80 steps (0.8 epoch): 15 min 12 s on a 2-core AMD EPYC
 # (Zen 4), 26 min 37 s on a 2-core Intel Xeon where bf16 was slower, hence the sizing.
 FULL = DemoPlan("full", 4, None, 80, 30)
-FAST = DemoPlan("fast", 1, 2, 8, 4, latency_sample=1)
+FAST = DemoPlan("fast", 1, 2, 8, 4, latency_sample=1, behaviour_examples=2, behaviour_steps=2)
 
 # Settings of the demo project, written into its ragtune.toml with the reasons. Every other key keeps
 # ragtune's default.
@@ -63,6 +67,7 @@ DEMO_SETTINGS = {
     # The questions want short answers; SmolLM2 otherwise rambles up to 256 tokens (p95 21 s).
     "generation": {"max_new_tokens": "48"},
     "eval": {"batch_size": "8"},
+    "behaviour": BEHAVIOUR_SETTINGS,  # the ticket task (ragtune/demo/behaviour.py)
 }
 
 
@@ -72,9 +77,9 @@ def demo_config(settings: dict[str, dict[str, str]] = DEMO_SETTINGS) -> str:
     for line in DEFAULT_CONFIG.splitlines():
         if m := re.match(r"\[(\w+)\]", line):
             section = m.group(1)
-        key = re.match(r"(\w+)\s*=", line)
+        key = re.match(r"#?\s*(\w+)\s*=", line)  # a commented-out key too (set by the demo)
         if key and key.group(1) in settings.get(section, {}):
-            line = f"{key.group(1)} = {settings[section][key.group(1)]}  # ragtune demo (see ragtune/demo.py)"
+            line = f"{key.group(1)} = {settings[section][key.group(1)]}  # ragtune demo (see ragtune/demo/)"
         text.append(line)
     return "\n".join(text) + "\n"
 
@@ -151,14 +156,6 @@ def prepare_project(project: Path, plan: DemoPlan = FULL) -> None:
         (project / CONFIG_FILE).write_text(demo_config(settings), encoding="utf-8")
 
 
-def tune_config(proj, steps: int | None):
-    """The project's [tune] settings with the demo's step budget (CPU time decides it, not convergence)."""
-    cfg = proj.settings.tune
-    # A fixed step budget on a schedule planned as before (10 epochs, cut at max_steps): the demo's results
-    # stay reproducible, and the epoch-stopping rule is for open-ended runs.
-    return replace(cfg, max_steps=steps, epochs=cfg.epochs or 10) if steps is not None else cfg
-
-
 def timed(log: StageLog, stage: str, on_stage: Callable[[str, dict | None], None], work: Callable[[], dict]) -> dict:
     """Run a stage unless it finished before; record its seconds and result."""
     if (entry := log.done(stage)) is not None:
@@ -182,18 +179,20 @@ def sampled_questions(all_v1: list[Question], all_v2: list[Question], plan: Demo
     return write_questions(v1, demo_dir / "questions_v1.jsonl"), write_questions(v2, demo_dir / "questions_v2.jsonl")
 
 
-def size_plan(proj, all_v1: list[Question], all_v2: list[Question], budget_s: float) -> Sizing:
-    """Measure this machine (`sizing.measure`) and choose the largest plan that fits `budget_s`, or say why not."""
+def size_plan(proj, all_v1: list[Question], all_v2: list[Question], budget_s: float,
+              train_file: Path | None = None) -> Sizing:
+    """Measure this machine (`sizing.measure`) and choose the largest plan that fits `budget_s`, or say why not.
+    `train_file`: the synthesized training rows the probe's steps train on (else the v1 questions' answers)."""
     def counts(per_tag_v1: int, per_tag_v2: int | None) -> tuple[int, int]:
         v2 = sample_questions(all_v2, per_tag_v2)
         changed = {q.id for q in v2 if q.old_answers}
         return len(sample_questions(all_v1, per_tag_v1, keep=changed)), len(v2)
 
     chunks = proj.index.chunks()
-    examples = [[{"role": "user", "content": q.question}, {"role": "assistant", "content": q.answers[0]}]
-                for q in all_v1 if q.answers][:16]
-    train = train_step_seconds(proj.base_model_path(), tune_config(proj, None), examples)
-    throughput = measure(proj.generator, train, [c.text for c in chunks[:3]], all_v1[0].question)
+    fallback = [[{"role": "user", "content": q.question}, {"role": "assistant", "content": q.answers[0]}]
+                for q in all_v1 if q.answers]
+    train, train_raft = probe_trainers(proj.base_model_path(), tune_config(proj, None), train_file, fallback)
+    throughput = measure(proj.generator, train, [c.text for c in chunks[:3]], all_v1[0].question, train_raft)
     sizing = choose(throughput, counts, budget_s)
     if sizing is None:
         raise DemoError(f"this machine is too slow for the full demo in {budget_s / 60:.0f} minutes: one question "
@@ -211,6 +210,7 @@ class DemoResult:
     report: Path
     recommendation: dict
     seconds: dict[str, float]
+    behaviour: Path | None = None  # the behaviour stage's task eval run
 
 
 def run_demo(kb: Path, project: Path, plan: DemoPlan = FULL, *, progress: Progress | None = None,
@@ -274,17 +274,22 @@ def run_demo(kb: Path, project: Path, plan: DemoPlan = FULL, *, progress: Progre
         return work
 
     timed(log, "ingest v1", on_stage, ingest)
-    if sized:
-        sizing = timed(log, SIZING_STAGE, on_stage, lambda: size_plan(proj, all_v1, all_v2, budget_s).to_json())
+    files = timed(log, "synthesize training data", on_stage, synth)["files"]
+    if sized:  # after synth: the training probe steps through the very rows ft will train on
+        sizing = timed(log, SIZING_STAGE, on_stage,
+                       lambda: size_plan(proj, all_v1, all_v2, budget_s, Path(files["train"])).to_json())
         plan = replace(plan, per_tag_v1=sizing["per_tag_v1"], per_tag_v2=sizing["per_tag_v2"],
                        ft_steps=sizing["ft_steps"], raft_steps=sizing["raft_steps"])
     q1, q2 = sampled_questions(all_v1, all_v2, plan, demo_dir)
-    timed(log, "synthesize training data", on_stage, synth)
     timed(log, "fine-tune ft", on_stage, tune("ft", plan.ft_steps))
     timed(log, "fine-tune raft", on_stage, tune("raft", plan.raft_steps))
     before = Path(timed(log, "evaluate v1", on_stage, evaluate_stage("demo-v1", q1, None))["run"])
     after = Path(timed(log, "update to v2, evaluate freshness", on_stage,
                        evaluate_stage("demo-v2", q2, parts["v2"]))["run"])
+    behaviour = None
+    if plan.behaviour_examples:
+        behaviour = Path(timed(log, BEHAVIOUR_STAGE, on_stage, lambda: behaviour_stage(
+            proj, kb, plan.behaviour_examples, plan.behaviour_steps, bar))["run"])
     recommendation = recommend_run(proj, before, after)  # cheap: always recomputed from the runs
     report = write_report(before, project / "report.html", after=after, recommendation=recommendation)
-    return DemoResult(project, before, after, report, recommendation, log.seconds())
+    return DemoResult(project, before, after, report, recommendation, log.seconds(), behaviour)

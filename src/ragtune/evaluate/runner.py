@@ -66,14 +66,15 @@ def beyond_text(record: ResultRecord, q: Question, who: Answerer, answer: Answer
 
 def run_eval(answerers: Mapping[str, Answerer], questions: Sequence[Question], run_dir: Path, *, top_k: int,
              judge: Generator | None = None, progress: Progress | None = None, stage: str = "Evaluating",
-             batch_size: int = 1,
-             latency_sample: int = 0) -> list[ResultRecord]:
+             batch_size: int = 1, latency_sample: int = 0,
+             score: Callable[[Question, Answer, ResultRecord], ResultRecord] | None = None) -> list[ResultRecord]:
     """Ask every question of every variant not already in `run_dir`, in blocks of `batch_size` questions.
 
     Block-major (each block goes through every variant before the next), so a partial run stays paired.
     The first `latency_sample` questions go alone (blocks of one): their timings are single-query latency.
     A variant that retrieves also gets retrieval and citation metrics; questions with options are also
-    scored as multiple choice, and `judge` (a generator) grades every answer where given.
+    scored as multiple choice, and `judge` (a generator) grades every answer where given. `score(question,
+    answer, record)` replaces the record before it is written (a task's behaviour metrics).
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     variants = list(answerers)
@@ -90,6 +91,8 @@ def run_eval(answerers: Mapping[str, Answerer], questions: Sequence[Question], r
                 for q, answer in zip(todo, who.answer([q.question for q in todo])):
                     record = beyond_text(result_record(q, variant, answer, top_k, who.retrieval), q, who, answer,
                                          judge)
+                    if score is not None:
+                        record = score(q, answer, record)
                     append_jsonl(f, record.to_json())
                     count += 1
                     if progress:

@@ -47,7 +47,7 @@ def evaluate(proj: Project, questions: str | Path, variants: Sequence[str] | Non
     if any(variant(proj, v).retrieval for v in names) and not proj.index.stats().chunks:
         raise ProjectError("the index is empty: run `ragtune ingest PATH` before evaluating rag variants.")
     answering = answerers(proj, names)  # resolved once: a run that finishes meanwhile does not change them
-    write_manifest(run_dir, _manifest(proj, Path(questions), answering, freshness))
+    write_manifest(run_dir, eval_manifest(proj, Path(questions), answering, freshness))
     judge = _judge(proj)
     top_k = proj.settings.retrieval.top_k
     e = proj.settings.eval
@@ -129,7 +129,7 @@ def _training_costs(proj: Project, manifest: Manifest) -> dict[str, TrainingCost
     return training
 
 
-def _manifest(proj: Project, questions: Path, answering: Mapping[str, Answerer], freshness: str | Path | None) -> dict:
+def eval_manifest(proj: Project, questions: Path, answering: Mapping[str, Answerer], freshness: str | Path | None) -> dict:
     local = not proj.settings.models.generator.startswith("openai:")
     retrieval = {v: a.retrieval for v, a in answering.items()}
     return {"kind": "eval", "variants": list(answering), "questions": str(questions.resolve()),

@@ -25,7 +25,7 @@ Record = ResultRecord | Mapping[str, Any]
 
 
 def build_summary(results: Sequence[Record], variants: Sequence[str], *, seed: int = 0,
-                  resamples: int = 2000) -> Summary:
+                  resamples: int = 2000, compared: Sequence[str] = COMPARED) -> Summary:
     """Every variant's metrics (mean, 95 % CI), latency, tokens and accuracy per tag, and paired comparisons.
 
     Comparisons pair by question id: only questions every compared variant answered. `k`, cost, freshness
@@ -46,7 +46,9 @@ def build_summary(results: Sequence[Record], variants: Sequence[str], *, seed: i
     comparisons = []
     for a, b in combinations(variants, 2):
         shared = sorted(set(by_q[a]) & set(by_q[b]))
-        for metric in COMPARED:
+        for metric in compared:
+            if metric not in COMPARED and not any(by_q[a][q].get(metric) is not None for q in shared):
+                continue  # a task metric this run did not measure (no labels, no style score)
             cmp = compare([by_q[a][q].get(metric) for q in shared], [by_q[b][q].get(metric) for q in shared],
                           (a, b), seed=seed, resamples=resamples)
             comparisons.append(replace(cmp, metric=metric))

@@ -22,12 +22,27 @@ if TYPE_CHECKING:
 def tune_project(proj: Project, *, raft: bool = False, train: str | Path | None = None,
                  val: str | Path | None = None, run: str | None = None, resume: bool = False,
                  cfg: TuneConfig | None = None, progress: Callable[[TrainProgress], None] | None = None,
-                 on_plan: Callable[[TrainPlan], None] | None = None) -> tuple[TrainingRun, TrainingResult]:
+                 on_plan: Callable[[TrainPlan], None] | None = None, task: str | Path | None = None,
+                 with_passages: bool = False) -> tuple[TrainingRun, TrainingResult]:
     """Train a LoRA adapter into `runs/<id>/`; `resume` continues an unfinished run from its last checkpoint
-    with the settings, data and planned steps it started with. `on_plan` gets the plan before step 1."""
+    with the settings, data and planned steps it started with. `on_plan` gets the plan before step 1.
+
+    `task`: train on a task's training examples (`ragtune.tune.task_data`; run kind `task`, or `task-rag`
+    `with_passages`) for the `task-ft` and `task-ft+rag` variants ("" = the `[behaviour] task`)."""
     from ragtune.tune.train import train_lora
 
     kind = "raft" if raft else "ft"
+    if task is not None:
+        if raft:
+            raise ProjectError("--task and --raft are two kinds of run; pick one.")
+        kind = "task-rag" if with_passages else "task"
+        if not resume:
+            from ragtune.behaviour.task import open_task
+            from ragtune.tune.task_data import task_training_files
+
+            train, val = task_training_files(proj, open_task(proj, task or None), with_passages=with_passages)
+    elif with_passages:
+        raise ProjectError("--with-passages trains on a task's examples with passages; pass --task FILE too.")
     runs = proj.settings.runs_dir
     if resume:
         info = find_training_run(runs, kind, run, done=False) if run is None else read_training_run(runs / run)
@@ -58,6 +73,8 @@ def _new_record(proj: Project, kind: str, train: str | Path | None, val: str | P
     synth = proj.settings.synth_dir
     train_path = Path(train) if train else synth / ("raft_train.jsonl" if kind == "raft" else "train.jsonl")
     val_path = Path(val) if val else (None if train else synth / "val.jsonl")
+    if kind.startswith("task"):
+        val_path = Path(val) if val else None
     if not train_path.is_file():
         raise ProjectError(f"training data {train_path} not found: run `ragtune synth` first"
                            + (" (with [synth] raft = true)" if kind == "raft" else "") + ", or pass --data FILE.")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ragtune.answer import Answer, answer_questions, build_messages
+from ragtune.behaviour.prompt import TaskPrompt
 from ragtune.models.protocols import Generator
 from ragtune.retrieve.hit import Hit
 from ragtune.variants.spec import Variant
@@ -33,6 +34,7 @@ class Answerer:
     top_k: int | None = None
     max_new_tokens: int = 256
     temperature: float = 0.0
+    task: TaskPrompt | None = None  # a task's prompt (few-shot examples where the variant has shots)
 
     @property
     def name(self) -> str:
@@ -44,8 +46,14 @@ class Answerer:
 
     def answer(self, questions: Sequence[str]) -> list[Answer]:
         """Retrieve (unless closed-book), prompt, generate and resolve citations, for each question."""
+        prompt = None
+        if self.task is not None:
+            task, system = self.task, self.variant.system_prompt
+
+            def prompt(text, hits):
+                return task.messages(text, hits, system)
         return answer_questions(questions, self.generator, self.search, max_new_tokens=self.max_new_tokens,
-                                temperature=self.temperature, system=self.variant.system_prompt)
+                                temperature=self.temperature, system=self.variant.system_prompt, prompt=prompt)
 
     def choose(self, question: str, options: Sequence[str], passages: Sequence[Hit] = ()
                ) -> list[tuple[float, int]] | None:
@@ -61,4 +69,5 @@ class Answerer:
         return {"variant": self.name, "generator": self.generator.name,
                 "adapter": str(self.adapter) if self.adapter is not None else None,
                 "retriever": self.retriever, "top_k": self.top_k,
-                "system_prompt": self.variant.system_prompt or None}
+                "system_prompt": self.variant.system_prompt or None,
+                "shots": self.task.shots if self.task is not None else None}

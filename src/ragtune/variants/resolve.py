@@ -9,13 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ragtune.behaviour.prompt import TaskPrompt
+from ragtune.behaviour.task import open_task
 from ragtune.errors import ProjectError, TuneError
 from ragtune.models.protocols import Generator
 from ragtune.project import Project
 from ragtune.retrieve import parse_filter, retrieve
 from ragtune.runs import find_training_run
 from ragtune.variants.answerer import Answerer, Search
-from ragtune.variants.spec import Variant, get_variant, project_variants
+from ragtune.variants.spec import (ADAPTER_KINDS, TASK_ADAPTERS, TASK_STANDARD, VARIANTS, Variant, get_variant,
+                                   project_variants)
 
 
 def variant(proj: Project, name: str) -> Variant:
@@ -60,10 +63,16 @@ def search_with(proj: Project, retriever: str | None = None, top_k: int | None =
 
 
 def answerer(proj: Project, name: str, *, run: str | None = None, retriever: str | None = None,
-             top_k: int | None = None, filters: Sequence[str] = ()) -> Answerer:
+             top_k: int | None = None, filters: Sequence[str] = (), task: TaskPrompt | None = None) -> Answerer:
     """The variant `name` of `proj`, ready to answer; `run` pins the training run whose adapter it uses,
-    `retriever`, `top_k` and `filters` override the variant's retrieval (ignored for closed-book variants)."""
+    `retriever`, `top_k` and `filters` override the variant's retrieval (ignored for closed-book variants).
+    `task`: answer a task's inputs with its prompt (a few-shot or task-ft variant without one opens the
+    project's `[behaviour] task`)."""
     v = variant(proj, name)
+    if task is None and v.task_only:
+        task = open_task(proj).prompt
+    if task is not None:
+        task = task.with_shots(proj.settings.behaviour.shots if v.shots else 0)
     adapter = adapter_dir(proj, v, run)
     search, kind, k = None, None, None
     if v.retrieval:
@@ -74,20 +83,27 @@ def answerer(proj: Project, name: str, *, run: str | None = None, retriever: str
         k = top_k or v.top_k or proj.settings.retrieval.top_k
         search = search_with(proj, kind, k, filters)
     g = proj.settings.generation
-    return Answerer(v, generator_with(proj, adapter), adapter, search, kind, k, g.max_new_tokens, g.temperature)
+    tokens = (proj.settings.behaviour.max_new_tokens or g.max_new_tokens) if task is not None else g.max_new_tokens
+    return Answerer(v, generator_with(proj, adapter), adapter, search, kind, k, tokens, g.temperature, task)
 
 
-def answerers(proj: Project, names: Iterable[str]) -> dict[str, Answerer]:
+def answerers(proj: Project, names: Iterable[str], task: TaskPrompt | None = None) -> dict[str, Answerer]:
     """`answerer` for each name, resolved now: a training run that finishes later does not change them."""
-    return {name: answerer(proj, name) for name in names}
+    return {name: answerer(proj, name, task=task) for name in names}
 
 
-def available_variants(proj: Project) -> list[str]:
-    """The variants this project can run now: retrieval needs an index, adapters a finished run."""
+def available_variants(proj: Project, *, task: bool = False) -> list[str]:
+    """The variants this project can run now: retrieval needs an index, adapters a finished run. `task`:
+    those that answer a task (base, fewshot, rag, fewshot+rag, task-ft, task-ft+rag, your own), in that order;
+    else those that answer questions (no few-shot or task-trained variants)."""
     indexed = proj.settings.index_dir.exists() and proj.index.stats().chunks > 0
+    known = project_variants(proj.settings)
+    if task:
+        known = {n: known[n] for n in TASK_STANDARD} | {n: v for n, v in known.items() if n not in VARIANTS}
     out = []
-    for name, v in project_variants(proj.settings).items():
-        if v.retrieval and not indexed:
+    for name, v in known.items():
+        if (v.retrieval and not indexed) or (v.task_only and not task) or (task and v.adapter in ADAPTER_KINDS
+                                                                            and v.adapter not in TASK_ADAPTERS):
             continue
         if v.adapter is not None:
             try:

@@ -11,6 +11,15 @@ The standard set compared everywhere in ragtune:
 | ft+rag | adapter of the newest `ft` run   | the project's `[retrieval]` |
 | raft   | adapter of the newest `raft` run | the project's `[retrieval]` |
 
+A task (`ragtune eval --task`, README Behaviour) is answered by `base` and `rag` with the task's prompt and by:
+
+| variant | weights | retrieval | prompt adds |
+|---|---|---|---|
+| fewshot      | base model                          | none | the `[behaviour] shots` nearest training examples |
+| fewshot+rag  | base model                          | the project's `[retrieval]` | the nearest training examples |
+| task-ft      | adapter of the newest `task` run     | none | nothing (trained on that prompt) |
+| task-ft+rag  | adapter of the newest `task-rag` run | the project's `[retrieval]` | nothing (trained with passages) |
+
 Users add their own in `ragtune.toml` (`[variants.rag-bm25-k3]`: adapter, retriever, top_k, system_prompt).
 All of them answer through `ragtune.answer.answer_questions`, so the prompt differs only by the passages
 unless a variant sets its own system prompt. A new kind of variant (few-shot examples in the prompt, a
@@ -25,7 +34,8 @@ from typing import Mapping
 from ragtune.errors import VariantError
 from ragtune.config import Settings, VariantSettings
 
-ADAPTER_KINDS = ("ft", "raft")
+ADAPTER_KINDS = ("ft", "raft", "task", "task-rag")
+TASK_ADAPTERS = ("task", "task-rag")
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,12 @@ class Variant:
     retriever: str | None = None  # None: closed book; "default": the project's [retrieval] retriever; dense|bm25|hybrid
     top_k: int | None = None  # None: the project's [retrieval] top_k
     system_prompt: str = ""  # "" = ragtune's prompt
+    shots: bool = False  # a task's nearest training examples in the prompt (`[behaviour] shots` of them)
+
+    @property
+    def task_only(self) -> bool:
+        """Answers only a task: few-shot examples or an adapter trained on task examples."""
+        return self.shots or self.adapter in TASK_ADAPTERS
 
     @property
     def retrieval(self) -> bool:
@@ -53,6 +69,13 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("ft+rag", adapter="ft", retriever="default"),
     Variant("raft", adapter="raft", retriever="default"),
 )}
+TASK_VARIANTS: dict[str, Variant] = {v.name: v for v in (
+    Variant("fewshot", shots=True),
+    Variant("fewshot+rag", retriever="default", shots=True),
+    Variant("task-ft", adapter="task"),
+    Variant("task-ft+rag", adapter="task-rag", retriever="default"),
+)}
+TASK_STANDARD = ("base", "fewshot", "rag", "fewshot+rag", "task-ft", "task-ft+rag")  # a task eval's order
 
 
 
@@ -60,24 +83,25 @@ def custom_variants(settings: Mapping[str, VariantSettings]) -> dict[str, Varian
     """The `[variants.*]` of ragtune.toml as variants; a name may not redefine a standard one."""
     out = {}
     for name, s in settings.items():
-        if name in VARIANTS:
+        if name in VARIANTS or name in TASK_VARIANTS:
             raise VariantError(f"[variants.{name}] redefines a standard variant; give it another name.")
         if "," in name or not name.strip():
             raise VariantError(f"[variants.{name!r}]: a variant name may not be empty or contain a comma.")
         retriever = None if s.retriever == "none" else s.retriever
         if retriever is None and s.top_k is not None:
             raise VariantError(f"[variants.{name}] sets top_k without retrieval; set retriever too.")
-        out[name] = Variant(name, None if s.adapter == "none" else s.adapter, retriever, s.top_k, s.system_prompt)
+        out[name] = Variant(name, None if s.adapter == "none" else s.adapter, retriever, s.top_k, s.system_prompt,
+                            s.shots)
     return out
 
 
 def project_variants(settings: Settings) -> dict[str, Variant]:
-    """The standard variants plus the project's own `[variants.<name>]` from ragtune.toml."""
-    return {**VARIANTS, **custom_variants(settings.variants)}
+    """The standard variants (knowledge and task) plus the project's own `[variants.<name>]` from ragtune.toml."""
+    return {**VARIANTS, **TASK_VARIANTS, **custom_variants(settings.variants)}
 
 
 def get_variant(name: str, custom: Mapping[str, Variant] | None = None) -> Variant:
-    known = {**VARIANTS, **(custom or {})}
+    known = {**VARIANTS, **TASK_VARIANTS, **(custom or {})}
     try:
         return known[name]
     except KeyError:
