@@ -45,7 +45,7 @@ PUBLIC_API = ROOT
 LAYER = {unit: n for n, row in enumerate(LAYERS) for unit in row} | {PUBLIC_API: len(LAYERS)}
 
 CLI = f"{ROOT}.cli"
-CLI_SHARED = {f"{CLI}.common", f"{CLI}.tables"}  # helpers every command module may use
+CLI_SHARED = {f"{CLI}.terminal", f"{CLI}.tables"}  # helpers every command module may use
 CLI_ENTRY = {f"{CLI}.__main__"}  # `python -m ragtune.cli`: runs the assembled app, so it imports cli/__init__.py
 
 
@@ -269,7 +269,7 @@ def cli_violations(modules: Iterable[str], found: Sequence[Edge]) -> list[str]:
     out = []
     for e in found:
         if e.importer in commands and e.imported in commands:
-            out.append(f"{e}  (a command module imports another; move what they share into cli/common.py)")
+            out.append(f"{e}  (a command module imports another; move what they share into cli/terminal.py)")
         elif e.importer in commands and e.imported == CLI:
             out.append(f"{e}  (a command module imports cli/__init__.py, which imports it)")
     return out
@@ -341,9 +341,9 @@ def test_the_checks_find_what_they_are_for():
     assert [line.split("  (")[0] for line in layer_violations(imports)] == [
         "ragtune.runs:5 -> ragtune.project  [in a function]", "ragtune.report.html:6 -> ragtune.decide.rules",
         "ragtune.demo:10 -> ragtune"]
-    cli = [Edge(f"{CLI}.eval", 1, f"{CLI}.tune", ""), Edge(f"{CLI}.eval", 2, f"{CLI}.common", ""),
+    cli = [Edge(f"{CLI}.eval", 1, f"{CLI}.tune", ""), Edge(f"{CLI}.eval", 2, f"{CLI}.terminal", ""),
            Edge(f"{CLI}.eval", 3, CLI, ""), Edge(CLI, 4, f"{CLI}.eval", ""), Edge(f"{CLI}.__main__", 5, CLI, "")]
-    cli_modules = [CLI, f"{CLI}.eval", f"{CLI}.tune", f"{CLI}.common", f"{CLI}.__main__"]
+    cli_modules = [CLI, f"{CLI}.eval", f"{CLI}.tune", f"{CLI}.terminal", f"{CLI}.__main__"]
     assert [line.split("  (")[0] for line in cli_violations(cli_modules, cli)] == [
         f"{CLI}.eval:1 -> {CLI}.tune", f"{CLI}.eval:3 -> {CLI}"]
     assert _shortest_cycle("a", {"a", "b", "c"}, {"a": {"b", "c"}, "b": {"c"}, "c": {"a"}}) == ["a", "c", "a"]

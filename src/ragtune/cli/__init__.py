@@ -1,7 +1,7 @@
 """The `ragtune` command: a mapping of command names to plain functions, assembled into one Typer app.
 
 Each command module (project, training, evaluation, report, recommend, demo) defines plain functions and
-imports only `cli.common` and `cli.tables`; this module alone knows them all. A user error (`RagtuneError`)
+imports only `cli.terminal` and `cli.tables`; this module alone knows them all. A user error (`RagtuneError`)
 is caught here, once, around every command: `error: <message>` on stderr, exit code 2.
 """
 
@@ -13,7 +13,7 @@ from typing import Callable
 import typer
 
 from ragtune.cli import demo, evaluation, project, recommend, report, training
-from ragtune.cli.common import fail
+from ragtune.cli.terminal import fail
 from ragtune.errors import RagtuneError
 
 COMMANDS: dict[str, Callable[..., None]] = {

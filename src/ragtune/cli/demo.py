@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from ragtune.cli.common import console, fail, stage_progress
+from ragtune.cli.terminal import console, fail, stage_progress
 from ragtune.cli.tables import print_freshness, print_summary, print_task_summary
 
 

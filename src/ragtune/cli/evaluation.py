@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ragtune.cli.common import ProjectOpt, console, fail, open_project, stage_progress
+from ragtune.cli.terminal import ProjectOpt, console, fail, open_project, stage_progress
 from ragtune.cli.tables import print_summary, print_task_summary
 
 

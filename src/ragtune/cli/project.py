@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ragtune.cli.common import ProjectOpt, console, err, fail, open_project
+from ragtune.cli.terminal import ProjectOpt, console, err, fail, open_project
 
 
 def init(directory: Path = typer.Argument(..., help="Directory to create the project in.")) -> None:

@@ -11,7 +11,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from ragtune.cli.common import ProjectOpt, console
+from ragtune.cli.terminal import ProjectOpt, console
 from ragtune.numbers import pct_text
 
 

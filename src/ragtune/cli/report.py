@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ragtune.cli.common import ProjectOpt, console, fail, open_project
+from ragtune.cli.terminal import ProjectOpt, console, fail, open_project
 from ragtune.errors import RagtuneError
 from ragtune.runs import MANIFEST, RESULTS, SUMMARY, run_folder
 

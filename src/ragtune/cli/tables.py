@@ -8,7 +8,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from ragtune.cli.common import console
+from ragtune.cli.terminal import console
 from ragtune.numbers import ci_compact, p_value, qpd, usd
 
 if TYPE_CHECKING:

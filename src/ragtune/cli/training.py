@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ragtune.cli.common import ProjectOpt, console, err, fail, open_project, stage_progress
+from ragtune.cli.terminal import ProjectOpt, console, err, fail, open_project, stage_progress
 from ragtune.numbers import seconds_text
 
 

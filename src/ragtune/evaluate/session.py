@@ -17,7 +17,7 @@ from ragtune.evaluate.cost import TrainingCost, cost_summary, load_training_cost
 from ragtune.evaluate.freshness import freshness_summary, general_knowledge_path, read_update, write_update
 from ragtune.evaluate.results import Manifest, ResultRecord, Summary, read_manifest, read_results, read_summary, write_summary
 from ragtune.evaluate.runner import run_eval, write_manifest
-from ragtune.evaluate.summary import build_summary, forgetting_summary
+from ragtune.evaluate.summary import COMPARED, build_summary, forgetting_summary
 from ragtune.models.protocols import Generator
 from ragtune.project import Project
 from ragtune.questions import load_questions
@@ -91,15 +91,21 @@ def apply_update(proj: Project, new_docs: Path, run_dir: Path, progress: Progres
     return update
 
 
-def summarize_run(proj: Project, run_dir: Path) -> Summary:
-    """summary.json for an eval run: metrics with CIs and paired tests, cost, freshness, forgetting probe."""
+def summarize_run(proj: Project, run_dir: Path, *,
+                  scored: Callable[[list[ResultRecord]], list[ResultRecord]] | None = None,
+                  compared: Sequence[str] = COMPARED) -> Summary:
+    """summary.json for an eval run: metrics with CIs and paired tests, cost, freshness, forgetting probe.
+    `scored` adds metrics computed over the whole run (a task's style scores) before the summary; `compared`
+    are the metrics paired-tested between variants."""
     manifest = read_manifest(run_dir)
     if manifest is None:
         raise RunError(f"{run_dir} has no {MANIFEST}: it was not made by `ragtune eval`.")
     results = read_results(run_dir)
+    if scored is not None:
+        results = scored(results)
     variants = [v for v in manifest.variants if any(r.variant == v for r in results)]
     e = proj.settings.eval
-    summary = build_summary(results, variants, seed=e.seed, resamples=e.bootstrap_resamples)
+    summary = build_summary(results, variants, seed=e.seed, resamples=e.bootstrap_resamples, compared=compared)
     retrieval = {v: manifest.retrieves(v, results) for v in variants}  # what the run did, whatever ragtune.toml says now
     training = _training_costs(proj, manifest)
     update = read_update(run_dir)

@@ -47,8 +47,8 @@ def build_summary(results: Sequence[Record], variants: Sequence[str], *, seed: i
     for a, b in combinations(variants, 2):
         shared = sorted(set(by_q[a]) & set(by_q[b]))
         for metric in compared:
-            if metric not in COMPARED and not any(by_q[a][q].get(metric) is not None for q in shared):
-                continue  # a task metric this run did not measure (no labels, no style score)
+            if not any(by_q[a][q].get(metric) is not None for q in shared):
+                continue  # not measured in this run (no labels, no style score, no facts): nothing to compare
             cmp = compare([by_q[a][q].get(metric) for q in shared], [by_q[b][q].get(metric) for q in shared],
                           (a, b), seed=seed, resamples=resamples)
             comparisons.append(replace(cmp, metric=metric))

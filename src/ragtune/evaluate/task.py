@@ -7,13 +7,13 @@ interrupted run resumes like any eval. Each answer is scored by `task_record`: t
 and, where the example carries `answers`, the knowledge metrics (`contains`, `stale`).
 
 The style score needs the base model's own style: the base variant answers `style_samples` training
-inputs once per run (`runs/<id>/style/results.jsonl`, resumable too); `summarize_task` trains the style
+inputs once per run (`runs/<id>/style/results.jsonl`, resumable too); `summarize_task_run` trains the style
 classifier on those against the training outputs and scores every test answer with it (docs/metrics.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -29,7 +29,6 @@ from ragtune.evaluate.results import ResultRecord, Summary, read_manifest, read_
 from ragtune.evaluate.runner import run_eval, write_manifest
 from ragtune.evaluate.session import eval_manifest, summarize_run
 from ragtune.evaluate.stats import Estimate
-from ragtune.evaluate.summary import build_summary
 from ragtune.project import Project
 from ragtune.questions import Question
 from ragtune.runs import new_run_id
@@ -107,31 +106,27 @@ def style_model(proj: Project, task: Task, run_dir: Path) -> StyleModel:
 
 
 def summarize_task_run(proj: Project, run_dir: Path) -> Summary:
-    """summary.json of a task run: `summarize_run`'s figures (CIs, paired tests, cost) plus the task's."""
+    """summary.json of a task run: `summarize_run`'s figures (CIs, paired tests on the task's metrics, cost)
+    with each answer's style score, plus the task's own: macro-F1 per variant with a CI, the checks, the
+    style classifier's AUC and the split."""
     manifest = read_manifest(run_dir)
     recorded = (manifest.extra.get("task") or {}) if manifest else {}
     task = open_task(proj, recorded.get("path"))
     if recorded.get("test_ids") is not None:  # the examples this run was asked (`limit`)
         ids = set(recorded["test_ids"])
         task = replace(task, split=replace(task.split, test=tuple(x for x in task.split.test if x.id in ids)))
-    summary = summarize_task(proj, run_dir, task, summarize_run(proj, run_dir))
-    write_summary(run_dir, summary)
-    return read_summary(run_dir)
-
-
-def summarize_task(proj: Project, run_dir: Path, task: Task, summary: Summary) -> Summary:
-    """The task's figures added to a summary: style scores and their tests, macro-F1 per variant with a CI,
-    the spec's checks, the style classifier's AUC and the split."""
-    records = read_results(run_dir)
     model = style_model(proj, task, run_dir)
-    variants = list(summary.variants)
-    scores = model.scores([r.answer for r in records])
-    if scores is not None:
-        records = [replace(r, metrics={**r.metrics, "style": s}) for r, s in zip(records, scores)]
+
+    def with_style(records: list[ResultRecord]) -> list[ResultRecord]:
+        scores = model.scores([r.answer for r in records])
+        return records if scores is None else [replace(r, metrics={**r.metrics, "style": s})
+                                               for r, s in zip(records, scores)]
+
+    summary = summarize_run(proj, run_dir, scored=with_style, compared=COMPARED)
     e = proj.settings.eval
-    rebuilt = build_summary(records, variants, seed=e.seed, resamples=e.bootstrap_resamples, compared=COMPARED)
+    records = read_results(run_dir)
     labels = {v: _macro_f1(task, [r for r in records if r.variant == v], seed=e.seed, resamples=e.bootstrap_resamples)
-              for v in variants} if task.spec.labels else {}
+              for v in summary.variants} if task.spec.labels else {}
     reference_style = model.scores([x.output for x in task.split.test])
     behaviour = {"task": str(task.path), "task_hash": task.hash, "train": len(task.split.train),
                  "test": len(task.split.test), "split_seed": task.split.seed, "checks": list(task.spec.checks),
@@ -139,8 +134,8 @@ def summarize_task(proj: Project, run_dir: Path, task: Task, summary: Summary) -
                  "macro_f1": {v: est.to_json() for v, est in labels.items()}, "style": model.to_json(),
                  "reference_style": float(np.mean(reference_style)) if reference_style else None,
                  "closeness": "chrF (sacrebleu), 0-1"}
-    return replace(summary, variants=rebuilt.variants, comparisons=rebuilt.comparisons,
-                   extra={**summary.extra, "behaviour": behaviour})
+    write_summary(run_dir, replace(summary, extra={**summary.extra, "behaviour": behaviour}))
+    return read_summary(run_dir)
 
 
 def _macro_f1(task: Task, records: Sequence[ResultRecord], *, seed: int, resamples: int) -> Estimate:
@@ -161,5 +156,5 @@ def _manifest(proj: Project, task: Task, answering: Mapping) -> dict:
     return out | {"kind": "task", "task": {"path": str(task.path), "hash": task.hash, "seed": task.split.seed,
                                            "test_fraction": task.split.test_fraction,
                                            "test_ids": [x.id for x in task.split.test],
-                                           "spec": {k: v for k, v in asdict(task.spec).items()
-                                                    if not k.startswith("_")}}}
+                                           "spec": {f.name: getattr(task.spec, f.name) for f in fields(task.spec)
+                                                    if not f.name.startswith("_")}}}

@@ -1,4 +1,5 @@
-"""What every command module shares: the consoles, the --project option, opening a project, progress bars, `fail`."""
+"""The terminal side every command module shares: the consoles, the --project option, opening a project,
+progress bars, and `fail` (the one way a command stops for the user)."""
 
 from __future__ import annotations
 
