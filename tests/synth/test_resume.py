@@ -22,9 +22,13 @@ def _build(teacher, out, progress=None, chunks=None):
 
 
 def _comparable(report: dict) -> dict:
+    """The report less what is timed: seconds differ between runs (a resumed pilot reads its batch back in 0 s)."""
+    timed = ("seconds", "seconds_per_item", "projected_seconds", "reason")
     for y in report["yields"].values():
         y.pop("seconds"), y.pop("resumed")
-    report.pop("seconds")
+        for key in timed:
+            (y.get("pilot") or {}).pop(key, None)
+    report.pop("seconds"), report.pop("pilot")
     return report
 
 

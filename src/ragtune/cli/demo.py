@@ -60,10 +60,14 @@ def plan_line(sizing: dict) -> str:
     v2 = "all" if sizing["per_tag_v2"] is None else f"{sizing['per_tag_v2']} per tag"
     return (f"  plan: {sizing['questions_v1']} v1 questions ({sizing['per_tag_v1']} per tag), "
             f"{sizing['questions_v2']} v2 questions ({v2}), ft {sizing['ft_steps']} steps, raft "
-            f"{sizing['raft_steps']} steps; about {sizing['estimated_s'] / 60:.0f} of {sizing['budget_s'] / 60:.0f} "
+            f"{sizing['raft_steps']} steps"
+            + (f"; {sizing['behaviour_examples']} held-out tickets, task-ft+rag {sizing['behaviour_steps']} steps"
+               if sizing.get("behaviour_examples") else "")
+            + f"; about {sizing['estimated_s'] / 60:.0f} of {sizing['budget_s'] / 60:.0f} "
             f"minutes\n  measured: {t['closed_s']:.2f} s per closed-book answer, {t['passages_s']:.2f} s with "
             f"passages, {t['ft_step_s']:.2f} s per ft step"
             + (f", {t['raft_step_s']:.2f} s per raft step" if t.get("raft_step_s") is not None else "")
+            + (f", {t['task_s']:.2f} s per ticket answer" if t.get("task_s") is not None else "")
             + f" (probe {t['probe_s']:.0f} s)")
 
 

@@ -20,7 +20,7 @@ def evaluate(
     freshness: Optional[Path] = typer.Option(
         None, "--freshness", metavar="NEW_DOCS",
         help="Freshness: sync the index to these changed documents (timed), keep the adapters, then evaluate "
-             "questions about the new state (changed facts carry old_answers)."),
+             "questions (or --task examples) about the new state (changed facts carry old_answers)."),
     forgetting: bool = typer.Option(False, "--forgetting",
                                     help="Also ask a shipped general-knowledge probe of base and ft."),
     project: Path = ProjectOpt,
@@ -31,9 +31,9 @@ def evaluate(
     proj = open_project(project)
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
     if task is not None or (questions is None and proj.settings.behaviour.task):
-        if questions is not None or freshness is not None or forgetting:
-            fail("--task measures a behaviour on its own; run --questions, --freshness or --forgetting separately.")
-        return _evaluate_task(proj, task, names, run)
+        if questions is not None or forgetting:
+            fail("--task measures a behaviour on its own; run --questions or --forgetting separately.")
+        return _evaluate_task(proj, task, names, run, freshness)
     if questions is None:
         fail("pass --questions FILE (knowledge questions) or --task FILE (task examples).")
     with stage_progress() as (_, progress):
@@ -47,14 +47,16 @@ def evaluate(
     console.print(f"Results: {run_dir / 'results.jsonl'}\nSummary: {run_dir / 'summary.json'}")
 
 
-def _evaluate_task(proj, task: Path | None, names: list[str] | None, run: str | None) -> None:
+def _evaluate_task(proj, task: Path | None, names: list[str] | None, run: str | None,
+                   freshness: Path | None) -> None:
     from ragtune.decide.behaviour import behaviour_verdict, describe
     from ragtune.evaluate.task import evaluate_task, summarize_task_run
     from ragtune.runs import RECOMMENDATION, write_json
 
     with stage_progress() as (_, progress):
         try:
-            run_dir, _ = evaluate_task(proj, str(task.resolve()) if task else None, names, run=run, progress=progress)
+            run_dir, _ = evaluate_task(proj, str(task.resolve()) if task else None, names, run=run, progress=progress,
+                                       freshness=freshness)
         except KeyboardInterrupt:
             fail("interrupted; continue with the same command plus --run <id> (see runs/)", code=130)
     summary = summarize_task_run(proj, run_dir)

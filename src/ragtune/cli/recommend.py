@@ -20,6 +20,9 @@ def recommend(
                                                    "evaluated run)."),
     after: Optional[str] = typer.Option(None, "--after", metavar="RUN2",
                                         help="A run made with `ragtune eval --freshness` after the documents changed."),
+    task: Optional[str] = typer.Option(None, "--task", metavar="TASK_RUN",
+                                       help="A `ragtune eval --task` run: its behaviour verdict (format, labels, "
+                                            "style, facts) is weighed next to the knowledge one (rule 14)."),
     queries_per_day: Optional[float] = typer.Option(None, "--queries-per-day", min=0,
                                                     help="Your volume (default: [cost] queries_per_day)."),
     updates: Optional[str] = typer.Option(None, "--updates", help="How often the documents change: never, yearly, "
@@ -42,7 +45,7 @@ def recommend(
     from ragtune.decide import RECOMMENDATION, recommend_run
 
     settings = load_settings(project)
-    out = recommend_run(settings, run, after, queries_per_day=queries_per_day, updates_per_month=updates,
+    out = recommend_run(settings, run, after, task_dir=task, queries_per_day=queries_per_day, updates_per_month=updates,
                         latency_ms=latency_ms, citations_required=citations, sensitive_data=sensitive,
                         budget_usd_per_month=budget, gpu_available=gpu)
     if as_json:

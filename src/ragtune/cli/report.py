@@ -18,20 +18,31 @@ def report(
         None, "--after", metavar="RUN2",
         help="The freshness run after a document update (`ragtune eval --freshness`): the report compares it "
              "with RUN on the changed facts, before and after."),
+    task: Optional[str] = typer.Option(
+        None, "--task", metavar="TASK_RUN",
+        help="A `ragtune eval --task` run: the report adds its behaviour section (format, labels, style, facts, "
+             "cost against format adherence) and verdict."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file to write (default: RUN/report.html)."),
     project: Path = ProjectOpt,
 ) -> None:
     """Write one HTML file with tables, charts and a per-question drill-down; it opens offline.
 
     The first section shows `ragtune recommend`'s result when that ran on RUN (RUN/recommendation.json)."""
+    from ragtune.decide.behaviour import behaviour_verdict
+    from ragtune.evaluate.results import read_manifest, read_summary
     from ragtune.report import write_report
     from ragtune.report.data import read_recommendation
 
     run_dir = _folder(run, project)
     after_dir = _folder(after, project) if after else None
-    for folder in filter(None, (run_dir, after_dir)):
+    task_dir = _folder(task, project) if task else None
+    if task_dir is None and (manifest := read_manifest(run_dir)) is not None and manifest.kind == "task":
+        task_dir = run_dir  # a task run on its own: its behaviour section is the point
+    for folder in filter(None, (run_dir, after_dir, task_dir)):
         ensure_summary(project, folder)
-    path = write_report(run_dir, out, after=after_dir, recommendation=read_recommendation(run_dir))
+    verdict = behaviour_verdict(read_summary(task_dir)) if task_dir is not None else None
+    path = write_report(run_dir, out, after=after_dir, recommendation=read_recommendation(run_dir), task=task_dir,
+                        behaviour=verdict)
     console.print(f"Report: {path}")
 
 

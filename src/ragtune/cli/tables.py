@@ -94,7 +94,7 @@ def print_forgetting(forgetting: dict) -> None:
 
 # (metric, column): a task's behaviour table; facts and style only where measured.
 TASK_SHOWN = (("format_ok", "format"), ("label_correct", "label"), ("closeness", "chrF"), ("style", "style"),
-              ("contains", "facts"))
+              ("contains", "facts"), ("stale", "stale"))
 
 
 def print_task_summary(summary: Summary) -> None:
@@ -117,6 +117,8 @@ def print_task_summary(summary: Summary) -> None:
         cells += [f"{tokens:.0f}" if tokens is not None else "-", usd((cost.get(v) or {}).get("per_1k_queries_usd"))]
         table.add_row(v, *cells)
     console.print(table)
+    if summary.freshness:
+        print_freshness(summary.freshness)
     style = b.get("style") or {}
     if style:
         auc = style.get("auc")

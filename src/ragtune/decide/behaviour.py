@@ -1,5 +1,6 @@
 """The behaviour half of the verdict: from a task run's summary, which variant wins the format, the labels,
-the style and the facts, which wins both format and facts, and at what cost (docs/decision.md, rules 11-13).
+the style and the facts, which wins both format and facts, and at what cost (docs/decision.md, rules 11-13), and
+rule 14: that verdict next to the knowledge one.
 
 Rule 11: on each dimension the best variant is the one with the highest mean; every variant the paired test
 cannot tell from it (not significantly worse) ties with it. Rule 12: the variants that tie for the best
@@ -12,6 +13,7 @@ as a measured difference, or as no difference, never assumed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Sequence
 
 from ragtune.evaluate.results import Summary
@@ -87,6 +89,29 @@ def _rival(winner: str, values: Mapping[str, dict]) -> str | None:
     others = [v for v in values if v != winner and ((v in UNTRAINED) == trained)]
     others = others or [v for v in values if v != winner]
     return max(others, key=lambda v: values[v]["value"]) if others else None
+
+
+def with_behaviour(out: dict, verdict: dict, task_path: Path, task: Summary, retrieves: bool) -> dict:
+    """Rule 14: the knowledge pick and the behaviour pick side by side, and which to deploy for the task.
+
+    The knowledge verdict answers questions about the documents; the behaviour verdict answers the task's
+    inputs (format, labels, style and, where its examples carry facts, those facts). When both picks
+    retrieve, the behaviour pick serves the task with retrieval too, so it is the one to deploy for the task;
+    when the task's pick answers closed-book (`retrieves` False), the two stay separate recommendations."""
+    knowledge, behaviour = out.get("winner"), verdict.get("winner")
+    n = max((s.n for s in task.variants.values()), default=0)
+    if behaviour is None:
+        line = f"Behaviour (task run {task_path.name}): nothing measured."
+    elif knowledge and behaviour == knowledge:
+        line = f"Behaviour (task run {task_path.name}, {n} held-out examples): {knowledge} wins there too: " \
+               f"{verdict['headline']}."
+    else:
+        for_task = (f"for the task, deploy {behaviour}: it keeps retrieval for the facts" if retrieves else
+                    f"for the task, {behaviour} (closed-book: the facts still need {knowledge or 'retrieval'})")
+        line = (f"Behaviour (task run {task_path.name}, {n} held-out examples): {verdict['headline']}; "
+                f"{for_task}.")
+    return out | {"behaviour": verdict | {"run": str(task_path), "examples": n},
+                  "reasons": [*out["reasons"], f"{line} (rule 14)"]}
 
 
 def describe(verdict: dict) -> Sequence[str]:

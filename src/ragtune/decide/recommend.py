@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from ragtune.config import CostSettings, Settings
+from ragtune.decide.behaviour import behaviour_verdict, with_behaviour
 from ragtune.decide.inputs import Constraints, VariantEvidence, constraints_from_settings, describe_updates, \
     gather_evidence
 from ragtune.decide.rules import (FREQUENT_UPDATES, WIN_SHARE, Verdict, accuracy_on, cheapest, contenders, judge,
@@ -76,10 +77,12 @@ def recommend(summary: Summary, results: Sequence[ResultRecord], constraints: Co
 
 
 def recommend_run(proj: Project | Settings, run_dir: str | Path | None = None, after_dir: str | Path | None = None,
-                  *, write: bool = True, **overrides) -> dict:
+                  *, write: bool = True, task_dir: str | Path | None = None, **overrides) -> dict:
     """Recommend from a run folder (or id) with the project's `[cost]`/`[constraints]`, `overrides` on top
     (queries_per_day, updates_per_month, latency_ms, citations_required, sensitive_data, budget_usd_per_month,
-    gpu_available; None keeps the setting). Writes `recommendation.json` into the run folder unless `write=False`.
+    gpu_available; None keeps the setting). `task_dir`: a task run (`ragtune eval --task`) whose behaviour
+    verdict is weighed next to the knowledge one (rule 14). Writes `recommendation.json` into the run folder
+    unless `write=False`.
     """
     settings = proj if isinstance(proj, Settings) else proj.settings
     constraints = constraints_from_settings(settings, **overrides)
@@ -92,6 +95,12 @@ def recommend_run(proj: Project | Settings, run_dir: str | Path | None = None, a
                     prices=settings.cost)
     out["run"] = str(run_path)
     out["after_run"] = str(after_path) if after_path is not None else None
+    if task_dir is not None:
+        task_path, task_summary, task_results, task_manifest = _read_run(settings.runs_dir, task_dir)
+        verdict = behaviour_verdict(task_summary)
+        retrieves = verdict["winner"] is not None and \
+            (task_manifest or Manifest()).retrieves(verdict["winner"], task_results)
+        out = with_behaviour(out, verdict, task_path, task_summary, retrieves)
     if write:
         write_text(run_path / RECOMMENDATION, json.dumps(out, indent=2, allow_nan=False) + "\n")
     return out

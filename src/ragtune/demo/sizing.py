@@ -38,6 +38,16 @@ PER_TAG_V2 = (None, 4, 3, 2)  # None: every v2 question
 MIN_FT_STEPS = 8
 PROBE_ROWS = 48  # training examples the sizing probe steps through: several packed rows of real length
 PROBE_RAFT_ROWS = 4  # raft examples (one or more rows each): two steps of them
+# The behaviour stage (demo/behaviour.py), where the knowledge base has a task: its share of the budget left
+# after the fixed stages, split between training task-ft+rag and answering held-out tickets.
+BEHAVIOUR_SHARE = 0.3
+BEHAVIOUR_TRAIN_SHARE = 0.4  # of the behaviour share: task-ft+rag steps (rows like raft's: passages + reply)
+BEHAVIOUR_FIXED_S = 15.0  # loading its adapter, embedding the few-shot pool, the style classifier
+TASK_VARIANTS = 4  # base, rag, fewshot+rag, task-ft+rag
+TASK_TOKENS = 80  # decode steps of a task batch: the stage's max_new_tokens (a house reply is 55-70 tokens)
+STYLE_SAMPLES = 10  # base answers to training inputs for the style classifier ([behaviour] style_samples)
+MIN_TASK_STEPS, MAX_TASK_STEPS = 8, 60
+MIN_TASK_EXAMPLES = 8
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,17 @@ class Throughput:
     # Seconds of one answer generated alone (the eval's latency sample); None: a plan recorded before these.
     closed_alone_s: float | None = None
     passages_alone_s: float | None = None
+    # One task answer in a batch of the behaviour stage's prompts (one per variant, `TASK_TOKENS` decoded);
+    # None: no task measured (a knowledge base without one, or a plan recorded before the stage was sized).
+    task_s: float | None = None
+
+    def task_alone_s(self) -> float | None:
+        """A task answer generated alone, at the knowledge prompts' measured alone/batched ratio."""
+        if self.task_s is None:
+            return None
+        if self.passages_alone_s is None or not self.passages_s:
+            return self.task_s
+        return self.task_s * self.passages_alone_s / self.passages_s
 
     def question_s(self, alone: bool = False) -> float:
         """One question through the five demo variants, in a batch or (`alone`) answered by itself."""
@@ -73,29 +94,32 @@ class Throughput:
 Train = Callable[[int], tuple[float, float]]  # steps -> (seconds per step, seconds outside the steps)
 
 
-def measure(generator, train: Train, passages: list[str], question: str, train_raft: Train | None = None
-            ) -> Throughput:
+def measure(generator, train: Train, passages: list[str], question: str, train_raft: Train | None = None,
+            task_prompts: list[list[dict]] | None = None) -> Throughput:
     """Time the generator on 4 prompts of each kind (1 and 9 new tokens: prefill and decode apart),
-    `train(steps)` -> seconds per ft step and `train_raft(steps)` per raft step; 30-60 s on 2 cores."""
+    `train(steps)` -> seconds per ft step and `train_raft(steps)` per raft step; 30-60 s on 2 cores.
+    `task_prompts`: the behaviour stage's prompts of one input (one per variant), timed as one batch."""
     t0 = time.perf_counter()
     hits = [Hit(f"p{i}", f"p{i}", text, "", {}, 0.0) for i, text in enumerate(passages[:3])]
     closed = [build_messages(question, None)] * 4
     rag = [build_messages(question, hits)] * 4
     generator.generate_batch(closed[:1], max_new_tokens=1)  # warm-up
     per_answer = {}
-    for name, prompts in (("closed", closed), ("passages", rag), ("closed_alone", closed[:1]),
-                          ("passages_alone", rag[:1])):
+    # A batch decodes until its longest answer ends (nearly always the token limit); alone, an answer
+    # stops at its own end (the mean length).
+    kinds = [("closed", closed, BATCH_TOKENS), ("passages", rag, BATCH_TOKENS), ("closed_alone", closed[:1], ANSWER_TOKENS),
+             ("passages_alone", rag[:1], ANSWER_TOKENS)]
+    if task_prompts:
+        kinds.append(("task", task_prompts, TASK_TOKENS))
+    for name, prompts, tokens in kinds:
         one = _timed(lambda: generator.generate_batch(prompts, max_new_tokens=1))
         nine = _timed(lambda: generator.generate_batch(prompts, max_new_tokens=9))
         decode = max(nine - one, 0.0) / 8  # one decode step of the batch
-        # A batch decodes until its longest answer ends (nearly always the token limit); alone, an answer
-        # stops at its own end (the mean length).
-        tokens = ANSWER_TOKENS if len(prompts) == 1 else BATCH_TOKENS
         per_answer[name] = (one + tokens * decode) / len(prompts)
     step_s, outside_s = train(3)
     raft_s = train_raft(2)[0] if train_raft is not None else None
     return Throughput(per_answer["closed"], per_answer["passages"], step_s, time.perf_counter() - t0, raft_s,
-                      outside_s, per_answer["closed_alone"], per_answer["passages_alone"])
+                      outside_s, per_answer["closed_alone"], per_answer["passages_alone"], per_answer.get("task"))
 
 
 def _timed(work: Callable[[], object]) -> float:
@@ -156,6 +180,9 @@ class Sizing:
     ft_steps: int
     raft_steps: int
     estimated_s: float
+    behaviour_examples: int | None = None  # held-out tickets of the behaviour stage (None: no such stage)
+    behaviour_steps: int | None = None  # task-ft+rag training steps
+    behaviour_s: float = 0.0  # the behaviour stage's share of `estimated_s`
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -165,12 +192,42 @@ class Sizing:
         return cls(**{**obj, "throughput": Throughput(**obj["throughput"])})  # older files: no raft_step_s
 
 
+def behaviour_seconds(t: Throughput, examples: int, steps: int) -> float:
+    """The behaviour stage: a training run of `steps` (at the raft step's cost: rows of passages and a
+    reply), the style classifier's base answers, and `examples` tickets through the four variants (each
+    variant's latency sample answered alone)."""
+    batched, alone = t.task_s or 0.0, t.task_alone_s() or 0.0
+    solo = TASK_VARIANTS * min(LATENCY_SAMPLE, examples)
+    answers = STYLE_SAMPLES + TASK_VARIANTS * examples - solo
+    return BEHAVIOUR_FIXED_S + t.run_overhead_s + steps * t.raft_s() + answers * batched + solo * alone
+
+
+def choose_behaviour(t: Throughput, share_s: float, most: int) -> tuple[int, int, float] | None:
+    """(examples, steps, seconds) of the behaviour stage within `share_s`: `BEHAVIOUR_TRAIN_SHARE` of it
+    buys steps, the rest as many of the `most` held-out tickets as fit. None: not even the smallest fits."""
+    steps = int(BEHAVIOUR_TRAIN_SHARE * share_s / t.raft_s()) if t.raft_s() > 0 else MIN_TASK_STEPS
+    steps = max(MIN_TASK_STEPS, min(MAX_TASK_STEPS, steps))
+    fits = [n for n in range(MIN_TASK_EXAMPLES, max(most, MIN_TASK_EXAMPLES) + 1)
+            if behaviour_seconds(t, n, steps) <= share_s]
+    if not fits:
+        return None
+    return fits[-1], steps, round(behaviour_seconds(t, fits[-1], steps), 1)
+
+
 def choose(t: Throughput, counts: Callable[[int, int | None], tuple[int, int]],
-           budget_s: float = BUDGET_S) -> Sizing | None:
-    """The largest plan that fits `budget_s`: training gets `TRAIN_SHARE` of what the fixed stages leave, the
-    questions the rest (every v2 question first, then as many v1 questions per tag as fit). None: not even
-    the smallest plan (1 v1 question per tag, 2 v2 per tag, `MIN_FT_STEPS`) fits."""
+           budget_s: float = BUDGET_S, task_examples: int = 0) -> Sizing | None:
+    """The largest plan that fits `budget_s`. With `task_examples` (held-out tickets; 0: no behaviour
+    stage) and a measured `t.task_s`, the behaviour stage first gets `BEHAVIOUR_SHARE` of what the fixed
+    stages leave; of the rest, training gets `TRAIN_SHARE`, the questions the remainder (every v2 question
+    first, then as many v1 questions per tag as fit). None: not even the smallest plan (1 v1 question per
+    tag, 2 v2 per tag, `MIN_FT_STEPS`, `MIN_TASK_EXAMPLES` tickets) fits."""
     left = budget_s - FIXED_S - t.probe_s
+    behaviour = None
+    if task_examples and t.task_s is not None:
+        behaviour = choose_behaviour(t, BEHAVIOUR_SHARE * left, task_examples)
+        if behaviour is None:
+            return None
+        left -= behaviour[2]
     step_pair = t.ft_step_s + RAFT_PER_FT * t.raft_s()  # one ft step and its share of raft steps
     for_steps = TRAIN_SHARE * left - 2 * t.run_overhead_s
     ft_steps = max(MIN_FT_STEPS, min(200, int(for_steps / step_pair))) if step_pair > 0 else MIN_FT_STEPS
@@ -181,10 +238,11 @@ def choose(t: Throughput, counts: Callable[[int, int | None], tuple[int, int]],
         for v1 in PER_TAG_V1:
             n1, n2 = counts(v1, v2)
             solo = min(LATENCY_SAMPLE, n1) + min(LATENCY_SAMPLE, n2)  # the two evals' latency samples
-            total = FIXED_S + t.probe_s + train_s + (n1 + n2 - solo) * per_question + solo * alone
+            total = (FIXED_S + t.probe_s + train_s + (n1 + n2 - solo) * per_question + solo * alone
+                     + (behaviour[2] if behaviour else 0.0))
             if total <= budget_s and (best is None or n1 + n2 > best.questions_v1 + best.questions_v2):
                 best = Sizing(budget_s, t, v1, v2, n1, n2, ft_steps, max(1, round(ft_steps * RAFT_PER_FT)),
-                              round(total, 1))
+                              round(total, 1), *(behaviour or (None, None, 0.0)))
                 break  # the most v1 questions per tag for this v2 setting
     return best
 

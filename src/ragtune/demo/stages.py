@@ -1,7 +1,9 @@
 """`ragtune demo`: the whole comparison on a knowledge base with two versions, as resumable stages.
 
-Stages: ingest v1, synthesize the training set, fine-tune (ft) and (raft), evaluate every variant on
-the v1 questions, sync the index to v2 and evaluate the freshness questions, recommend, write the report.
+Stages: ingest v1, synthesize the training set, size the plan to this machine, fine-tune (ft), (raft) and,
+where the knowledge base has the ticket task, (task-ft+rag), evaluate every variant on the v1 questions,
+sync the index to v2 and evaluate the freshness questions, answer the held-out tickets (the behaviour
+stage, demo/behaviour.py), recommend, write the report.
 Each finished stage is recorded in `runs/demo/stages.json` with its time, so a re-run (after a crash or
 Ctrl-C) skips it; the training runs and eval runs have fixed ids and resume where they stopped.
 
@@ -11,26 +13,27 @@ The knowledge base folder holds `v1/`, `v2/`, `questions.jsonl` (about v1) and `
 
 from __future__ import annotations
 
-import json
 import re
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 from ragtune.config import CONFIG_FILE, DEFAULT_CONFIG
-from ragtune.demo.behaviour import SETTINGS as BEHAVIOUR_SETTINGS, behaviour_stage
+from ragtune.demo import behaviour as tickets
+from ragtune.demo.log import StageLog, timed
+from ragtune.demo.questions import pick_questions, sampled_questions
 from ragtune.demo.sizing import BUDGET_S, Sizing, choose, measure, probe_trainers, tune_config
 from ragtune.errors import DemoError
 from ragtune.questions import Question, load_questions
-from ragtune.runs import RUN_FILE, read_training_run, write_json, write_text
+from ragtune.retrieve.hit import Hit
+from ragtune.runs import RUN_FILE, read_training_run
 
 DEMO_DIR = "demo"  # under runs/
 STAGES = "stages.json"
 SIZING_STAGE = "size the plan to this machine"
 BEHAVIOUR_STAGE = "behaviour: the ticket format"
+TASK_TRAIN_STAGE = "fine-tune task-ft+rag"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,9 @@ class DemoPlan:
 
 # Unsized, the full plan asks 42 of the 122 v1 questions (at most 4 per tag, plus all 26 facts the update
 # changes or removes) and all 45 v2 questions, ft 80 steps (0.8 epoch): 15 min 12 s on a 2-core AMD EPYC
-# (Zen 4), 26 min 37 s on a 2-core Intel Xeon where bf16 was slower, hence the sizing.
-FULL = DemoPlan("full", 4, None, 80, 30)
+# (Zen 4), 26 min 37 s on a 2-core Intel Xeon where bf16 was slower, hence the sizing. Sized, the
+# behaviour stage's tickets and steps come from the probe too.
+FULL = DemoPlan("full", 4, None, 80, 30, behaviour_examples=24, behaviour_steps=30)
 FAST = DemoPlan("fast", 1, 2, 8, 4, latency_sample=1, behaviour_examples=2, behaviour_steps=2)
 
 # Settings of the demo project, written into its ragtune.toml with the reasons. Every other key keeps
@@ -67,7 +71,7 @@ DEMO_SETTINGS = {
     # The questions want short answers; SmolLM2 otherwise rambles up to 256 tokens (p95 21 s).
     "generation": {"max_new_tokens": "48"},
     "eval": {"batch_size": "8"},
-    "behaviour": BEHAVIOUR_SETTINGS,  # the ticket task (ragtune/demo/behaviour.py)
+    "behaviour": tickets.SETTINGS,  # the ticket task (ragtune/demo/behaviour.py)
 }
 
 
@@ -96,58 +100,6 @@ def check_kb(kb: Path) -> dict[str, Path]:
     return parts
 
 
-def sample_questions(questions: list[Question], per_tag: int | None, keep: set[str] = frozenset()) -> list[Question]:
-    """In file order, a question joins while one of its tags has fewer than `per_tag` (and every id in `keep`)."""
-    if per_tag is None:
-        return list(questions)
-    counts: dict[str, int] = {}
-    out = []
-    for q in questions:
-        tags = q.tags or ("untagged",)
-        if q.id in keep or any(counts.get(t, 0) < per_tag for t in tags):
-            out.append(q)
-            for t in tags:
-                counts[t] = counts.get(t, 0) + 1
-    return out
-
-
-def write_questions(questions: list[Question], path: Path) -> Path:
-    """Questions back to JSONL (the sampled sets the demo evaluates, kept in its run folder)."""
-    lines = []
-    for q in questions:
-        record = {"id": q.id, "question": q.question, "answers": list(q.answers), "sources": list(q.sources),
-                  "tags": list(q.tags)}
-        if q.old_answers:
-            record["old_answers"] = list(q.old_answers)
-        lines.append(json.dumps(record, ensure_ascii=False))
-    text = "\n".join(lines) + "\n"
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:  # unchanged bytes keep a resume valid
-        write_text(path, text)
-    return path
-
-
-class StageLog:
-    """`runs/demo/stages.json`: which stages finished, in how many seconds, with what result."""
-
-    def __init__(self, path: Path, plan: str):
-        self.path = path
-        self.data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"plan": plan, "stages": {}}
-        if self.data.get("plan") != plan:
-            raise DemoError(f"{path.parent.parent.parent} holds a {self.data.get('plan')} demo; use another "
-                            f"--project for the {plan} one, or delete that folder to start over.")
-
-    def done(self, stage: str) -> dict | None:
-        entry = self.data["stages"].get(stage)
-        return entry if entry and entry.get("status") == "done" else None
-
-    def record(self, stage: str, seconds: float, result: dict) -> None:
-        self.data["stages"][stage] = {"status": "done", "seconds": round(seconds, 1), "result": result}
-        write_json(self.path, self.data)
-
-    def seconds(self) -> dict[str, float]:
-        return {s: e["seconds"] for s, e in self.data["stages"].items() if e.get("status") == "done"}
-
-
 def prepare_project(project: Path, plan: DemoPlan = FULL) -> None:
     """Create the demo project with its settings, unless it exists (then its ragtune.toml is kept)."""
     project.mkdir(parents=True, exist_ok=True)
@@ -156,44 +108,26 @@ def prepare_project(project: Path, plan: DemoPlan = FULL) -> None:
         (project / CONFIG_FILE).write_text(demo_config(settings), encoding="utf-8")
 
 
-def timed(log: StageLog, stage: str, on_stage: Callable[[str, dict | None], None], work: Callable[[], dict]) -> dict:
-    """Run a stage unless it finished before; record its seconds and result."""
-    if (entry := log.done(stage)) is not None:
-        on_stage(stage, entry)
-        return entry["result"]
-    on_stage(stage, None)
-    t0 = time.perf_counter()
-    result = work()
-    log.record(stage, time.perf_counter() - t0, result)
-    on_stage(stage, log.done(stage))
-    return result
-
-
-def sampled_questions(all_v1: list[Question], all_v2: list[Question], plan: DemoPlan,
-                      demo_dir: Path) -> tuple[Path, Path]:
-    """The plan's v1 and v2 questions, written into the demo folder: every v1 question about a fact the update
-    changes or removes is kept, so the before/after comparison has both sides."""
-    v2 = sample_questions(all_v2, plan.per_tag_v2)
-    changed = {q.id for q in v2 if q.old_answers}
-    v1 = sample_questions(all_v1, plan.per_tag_v1, keep=changed)
-    return write_questions(v1, demo_dir / "questions_v1.jsonl"), write_questions(v2, demo_dir / "questions_v2.jsonl")
-
-
 def size_plan(proj, all_v1: list[Question], all_v2: list[Question], budget_s: float,
-              train_file: Path | None = None) -> Sizing:
+              train_file: Path | None = None, kb: Path | None = None) -> Sizing:
     """Measure this machine (`sizing.measure`) and choose the largest plan that fits `budget_s`, or say why not.
-    `train_file`: the synthesized training rows the probe's steps train on (else the v1 questions' answers)."""
+    `train_file`: the synthesized training rows the probe's steps train on (else the v1 questions' answers);
+    `kb`: a knowledge base with the ticket task, whose behaviour stage is sized too."""
     def counts(per_tag_v1: int, per_tag_v2: int | None) -> tuple[int, int]:
-        v2 = sample_questions(all_v2, per_tag_v2)
-        changed = {q.id for q in v2 if q.old_answers}
-        return len(sample_questions(all_v1, per_tag_v1, keep=changed)), len(v2)
+        v1, v2 = pick_questions(all_v1, all_v2, per_tag_v1, per_tag_v2)
+        return len(v1), len(v2)
 
     chunks = proj.index.chunks()
     fallback = [[{"role": "user", "content": q.question}, {"role": "assistant", "content": q.answers[0]}]
                 for q in all_v1 if q.answers]
     train, train_raft = probe_trainers(proj.base_model_path(), tune_config(proj, None), train_file, fallback)
-    throughput = measure(proj.generator, train, [c.text for c in chunks[:3]], all_v1[0].question, train_raft)
-    sizing = choose(throughput, counts, budget_s)
+    task_prompts, task_examples = None, 0
+    if kb is not None and tickets.has_task(kb):
+        hits = [Hit(c.id, c.doc_id, c.text, c.title, {}, 0.0) for c in chunks[:3]]
+        task_prompts, task_examples = tickets.probe_prompts(proj, kb, hits)
+    throughput = measure(proj.generator, train, [c.text for c in chunks[:3]], all_v1[0].question, train_raft,
+                         task_prompts)
+    sizing = choose(throughput, counts, budget_s, task_examples)
     if sizing is None:
         raise DemoError(f"this machine is too slow for the full demo in {budget_s / 60:.0f} minutes: one question "
                         f"through the five variants takes {throughput.question_s():.0f} s and a training step "
@@ -275,21 +209,27 @@ def run_demo(kb: Path, project: Path, plan: DemoPlan = FULL, *, progress: Progre
 
     timed(log, "ingest v1", on_stage, ingest)
     files = timed(log, "synthesize training data", on_stage, synth)["files"]
+    with_task = bool(plan.behaviour_examples) and tickets.has_task(kb)
     if sized:  # after synth: the training probe steps through the very rows ft will train on
-        sizing = timed(log, SIZING_STAGE, on_stage,
-                       lambda: size_plan(proj, all_v1, all_v2, budget_s, Path(files["train"])).to_json())
+        sizing = timed(log, SIZING_STAGE, on_stage, lambda: size_plan(
+            proj, all_v1, all_v2, budget_s, Path(files["train"]), kb if with_task else None).to_json())
         plan = replace(plan, per_tag_v1=sizing["per_tag_v1"], per_tag_v2=sizing["per_tag_v2"],
-                       ft_steps=sizing["ft_steps"], raft_steps=sizing["raft_steps"])
-    q1, q2 = sampled_questions(all_v1, all_v2, plan, demo_dir)
+                       ft_steps=sizing["ft_steps"], raft_steps=sizing["raft_steps"],
+                       behaviour_examples=sizing.get("behaviour_examples") or plan.behaviour_examples,
+                       behaviour_steps=sizing.get("behaviour_steps") or plan.behaviour_steps)
+    q1, q2 = sampled_questions(all_v1, all_v2, plan.per_tag_v1, plan.per_tag_v2, demo_dir)
     timed(log, "fine-tune ft", on_stage, tune("ft", plan.ft_steps))
     timed(log, "fine-tune raft", on_stage, tune("raft", plan.raft_steps))
+    if with_task:  # while the index holds v1, like ft and raft
+        timed(log, TASK_TRAIN_STAGE, on_stage, lambda: tickets.train_stage(proj, kb, plan.behaviour_steps, bar))
     before = Path(timed(log, "evaluate v1", on_stage, evaluate_stage("demo-v1", q1, None))["run"])
     after = Path(timed(log, "update to v2, evaluate freshness", on_stage,
                        evaluate_stage("demo-v2", q2, parts["v2"]))["run"])
     behaviour = None
-    if plan.behaviour_examples:
-        behaviour = Path(timed(log, BEHAVIOUR_STAGE, on_stage, lambda: behaviour_stage(
-            proj, kb, plan.behaviour_examples, plan.behaviour_steps, bar))["run"])
-    recommendation = recommend_run(proj, before, after)  # cheap: always recomputed from the runs
-    report = write_report(before, project / "report.html", after=after, recommendation=recommendation)
+    if with_task:
+        behaviour = Path(timed(log, BEHAVIOUR_STAGE, on_stage, lambda: tickets.eval_stage(
+            proj, kb, plan.behaviour_examples, bar))["run"])
+    recommendation = recommend_run(proj, before, after, task_dir=behaviour)  # cheap: recomputed from the runs
+    report = write_report(before, project / "report.html", after=after, recommendation=recommendation,
+                          task=behaviour)
     return DemoResult(project, before, after, report, recommendation, log.seconds(), behaviour)

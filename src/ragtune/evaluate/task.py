@@ -27,7 +27,7 @@ from ragtune.errors import ProjectError
 from ragtune.evaluate.metrics import contains_answer, stale_answer
 from ragtune.evaluate.results import ResultRecord, Summary, read_manifest, read_results, read_summary, write_summary
 from ragtune.evaluate.runner import run_eval, write_manifest
-from ragtune.evaluate.session import eval_manifest, summarize_run
+from ragtune.evaluate.session import apply_update, eval_manifest, summarize_run
 from ragtune.evaluate.stats import Estimate
 from ragtune.project import Project
 from ragtune.questions import Question
@@ -60,23 +60,26 @@ def task_record(task: Task, example: TaskExample, record: ResultRecord) -> Resul
 
 
 def evaluate_task(proj: Project, task_path: str | Path | None = None, variants: Sequence[str] | None = None, *,
-                  run: str | None = None, progress: Progress | None = None, limit: int | None = None
-                  ) -> tuple[Path, list[ResultRecord]]:
+                  run: str | None = None, progress: Progress | None = None, limit: int | None = None,
+                  freshness: str | Path | None = None) -> tuple[Path, list[ResultRecord]]:
     """Every held-out test example (the first `limit` of them) through every task variant into
     `runs/<id>/results.jsonl` (an existing `run` resumes), then the base model's answers to training inputs
-    for the style classifier."""
+    for the style classifier. `freshness`: first sync the index to these changed documents, as `ragtune
+    eval --freshness` does (examples whose facts changed carry `old_answers`: their `stale` rate)."""
     task = open_task(proj, task_path)
     if limit is not None:
         task = replace(task, split=replace(task.split, test=task.split.test[:limit]))
     names = list(variants or available_variants(proj, task=True))
     for name in names:  # fails early when a variant is unknown or its run is missing
         adapter_dir(proj, variant(proj, name))
-    if any(variant(proj, v).retrieval for v in names) and not proj.index.stats().chunks:
+    if any(variant(proj, v).retrieval for v in names) and not proj.index.stats().chunks and freshness is None:
         raise ProjectError("the index is empty: run `ragtune ingest PATH` first, or evaluate variants without "
                            "retrieval (--variants base,fewshot,task-ft).")
     run_dir = proj.settings.runs_dir / (run or new_run_id("task", proj.settings.runs_dir))
+    if freshness is not None:
+        apply_update(proj, Path(freshness), run_dir, progress)
     answering = answerers(proj, names, task=task.prompt)
-    write_manifest(run_dir, _manifest(proj, task, answering))
+    write_manifest(run_dir, _manifest(proj, task, answering, freshness))
     by_id = {e.id: e for e in task.split.test}
     e = proj.settings.eval
     results = run_eval(answering, [as_question(x) for x in task.split.test], run_dir, top_k=proj.settings.retrieval.top_k,
@@ -151,8 +154,8 @@ def _macro_f1(task: Task, records: Sequence[ResultRecord], *, seed: int, resampl
     return Estimate(value, float(low), float(high), len(t))
 
 
-def _manifest(proj: Project, task: Task, answering: Mapping) -> dict:
-    out = eval_manifest(proj, task.path, answering, None)
+def _manifest(proj: Project, task: Task, answering: Mapping, freshness: str | Path | None) -> dict:
+    out = eval_manifest(proj, task.path, answering, freshness)
     return out | {"kind": "task", "task": {"path": str(task.path), "hash": task.hash, "seed": task.split.seed,
                                            "test_fraction": task.split.test_fraction,
                                            "test_ids": [x.id for x in task.split.test],

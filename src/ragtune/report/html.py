@@ -18,23 +18,33 @@ from ragtune.report.headline import headline_section
 from ragtune.report.operations import cost_section, latency_section
 from ragtune.report.quality import accuracy_section, behaviour_section, forgetting_section, retrieval_section
 from ragtune.report.questions import all_tags, question_rows
+from ragtune.report.task import task_section
 from ragtune.runs import REPORT, write_text
 
 
 def write_report(run_dir: Path, out: Path | None = None, *, after: Path | None = None,
-                 recommendation: dict | None = None) -> Path:
+                 recommendation: dict | None = None, task: Path | None = None, behaviour: dict | None = None) -> Path:
     """Write the report of `run_dir` (default `run_dir/report.html`); `after`: a freshness run after a document
-    update, compared with `run_dir` on the changed facts; `recommendation`: `ragtune.decide.recommend`'s result."""
+    update, compared with `run_dir` on the changed facts; `recommendation`: `ragtune.decide.recommend`'s result
+    (its `behaviour` verdict, when it weighed a task run); `task`: a `ragtune eval --task` run (format,
+    labels, style) and `behaviour` its verdict (`ragtune.decide.behaviour_verdict`; default: the
+    recommendation's)."""
     run = load_run(Path(run_dir))
     later = load_run(Path(after)) if after is not None else None
-    return write_text(Path(out) if out is not None else run.path / REPORT, render_report(run, later, recommendation))
+    task_run = load_run(Path(task)) if task is not None else None
+    return write_text(Path(out) if out is not None else run.path / REPORT,
+                      render_report(run, later, recommendation, task_run, behaviour))
 
 
-def render_report(run: RunData, after: RunData | None = None, recommendation: dict | None = None) -> str:
-    colors = colors_for(list(dict.fromkeys(run.variants + (after.variants if after else []))))
+def render_report(run: RunData, after: RunData | None = None, recommendation: dict | None = None,
+                  task: RunData | None = None, behaviour: dict | None = None) -> str:
+    names = run.variants + (after.variants if after else []) + (task.variants if task else [])
+    colors = colors_for(list(dict.fromkeys(names)))
+    verdict = behaviour or (recommendation or {}).get("behaviour")
     sections = [headline_section(run, recommendation, after), accuracy_section(run, colors),
                 latency_section(run, colors), cost_section(run, colors), freshness_section(run, after, colors),
-                retrieval_section(run, colors), behaviour_section(run, colors), forgetting_section(run, after)]
+                retrieval_section(run, colors), behaviour_section(run, colors), task_section(task, colors, verdict),
+                forgetting_section(run, after)]
     rows = question_rows(run)
     tail = [manifest_section(run, after)]
     template = _environment().get_template("report.html.j2")
