@@ -23,7 +23,7 @@ def test_fast_demo_runs_every_stage_then_skips_them(tmp_path, monkeypatch):
     stages = json.loads((project / "runs/demo/stages.json").read_text())
     assert stages["plan"] == "fast"
     assert list(stages["stages"]) == ["ingest v1", "synthesize training data", "fine-tune ft", "fine-tune raft",
-                                      "evaluate v1", "update to v2, evaluate freshness",
+                                      "fine-tune task-ft+rag", "evaluate v1", "update to v2, evaluate freshness",
                                       "behaviour: the ticket format"]
     assert stages["stages"]["ingest v1"]["result"]["documents"] == 71
 
@@ -56,7 +56,9 @@ def test_fast_demo_runs_every_stage_then_skips_them(tmp_path, monkeypatch):
 
     rec = json.loads((project / "runs/demo-v1/recommendation.json").read_text())
     assert rec["headline"] and rec["reasons"] and rec["winner"] in (None, "rag", "ft", "ft+rag", "raft")
+    assert rec["behaviour"]["winner"] == verdict["winner"] and rec["reasons"][-1].endswith("(rule 14)")
     html = (project / "report.html").read_text()
+    assert 'aria-label="chart-task"' in html and verdict["winner"] in html[html.index('id="task"'):]
     assert html.count("<svg") >= 6 and "http://" not in html.replace("http://www.w3.org", "")
     assert rec["headline"].split(":")[0] in html or "Headline" in html
     assert "Recommendation" in result.text and "report.html" in result.text

@@ -114,3 +114,20 @@ def test_training_rows_use_the_zero_shot_prompt_with_the_output():
     row = training_messages(prompt, ex)
     assert row[:-1] == prompt.with_shots(0).messages(ex.input, None)
     assert row[-1] == {"role": "assistant", "content": ex.output} and "at most 5 words" in row[0]["content"]
+
+
+def test_a_task_opened_in_a_relative_project_reopens_from_its_recorded_path(tmp_path, monkeypatch):
+    """`make demo` runs in a relative project folder: the path a run records must open again from there."""
+    from ragtune.behaviour.task import open_task
+    from ragtune.project import Project
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    lines = [{"id": f"e{i}", "input": f"input {i}", "output": f"output {i}"} for i in range(8)]
+    (root / "examples.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    (root / "ragtune.toml").write_text('[behaviour]\ntask = "examples.jsonl"\n')
+    monkeypatch.chdir(tmp_path)
+    proj = Project("proj")
+    task = open_task(proj)
+    assert task.path.is_absolute() and task.path == (root / "examples.jsonl").resolve()
+    assert open_task(proj, str(task.path)).hash == task.hash  # as summarize_task_run reopens it

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from ragtune.demo import FAST, Sizing, Throughput, choose, sample_questions
-from ragtune.demo.sizing import FIXED_S, MIN_FT_STEPS, measure, train_step_seconds
+from ragtune.demo.sizing import (FIXED_S, MIN_FT_STEPS, MIN_TASK_EXAMPLES, behaviour_seconds, measure,
+                                 train_step_seconds)
 from ragtune.questions import load_questions
 
 KB = Path(__file__).resolve().parents[2] / "examples" / "kb"
@@ -41,6 +42,23 @@ def test_more_time_buys_more_questions_and_too_little_time_says_so(counts):
     short, long = choose(t, counts, budget_s=10 * 60), choose(t, counts, budget_s=30 * 60)
     assert short.questions_v1 + short.questions_v2 < long.questions_v1 + long.questions_v2
     assert choose(Throughput(closed_s=20, passages_s=60, ft_step_s=30, probe_s=10), counts) is None
+
+
+def test_the_behaviour_stage_gets_its_share_at_its_own_measured_step_cost(counts):
+    base = dict(closed_s=0.55, passages_s=0.83, ft_step_s=1.3, probe_s=36, raft_step_s=2.6, run_overhead_s=8.7,
+                task_s=1.7)
+    cheap = choose(Throughput(**base, task_step_s=2.6), counts, task_examples=60)
+    dear = choose(Throughput(**base, task_step_s=6.9), counts, task_examples=60)  # longer rows: ticket + passages
+    assert cheap is not None and dear is not None
+    assert dear.behaviour_steps < cheap.behaviour_steps  # the stage buys fewer steps where a step costs more
+    for plan in (cheap, dear):
+        assert MIN_TASK_EXAMPLES <= plan.behaviour_examples <= 60 and plan.behaviour_s > 0
+        assert plan.estimated_s <= plan.budget_s
+        t = plan.throughput
+        assert plan.behaviour_s == round(behaviour_seconds(t, plan.behaviour_examples, plan.behaviour_steps), 1)
+    assert choose(Throughput(**base), counts).behaviour_examples is None  # no task examples: no such stage
+    unmeasured = Throughput(**{**base, "raft_step_s": 6.9})  # an older plan without task_step_s: raft's cost
+    assert behaviour_seconds(unmeasured, 10, 20) == behaviour_seconds(Throughput(**base, task_step_s=6.9), 10, 20)
 
 
 def test_a_real_probe_measures_generation_and_training(tiny_llama_path):

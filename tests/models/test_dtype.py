@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import torch
@@ -153,7 +154,22 @@ def test_the_override_cuda_and_a_set_dtype_decide_without_measuring(tiny_llama_p
         assert gen.dtype == dtype and gen.model.dtype == dtype
         assert gen.dtype_choice == DtypeChoice(str(dtype).removeprefix("torch."), "env")
     monkeypatch.delenv("RAGTUNE_CPU_BF16")
-    assert known_choice("generate", tiny_llama_path, "cuda") == DtypeChoice("bfloat16", "cuda")
+    # A GPU with bf16 (an H100, say): measured like a CPU, keyed by the GPU's name, unless the model is too big
+    # to hold in fp32 beside a bf16 twin; torch's device queries stand in for a GPU this machine lacks.
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "NVIDIA H100")
+    weights = sum(f.stat().st_size for f in Path(tiny_llama_path).rglob("*") if f.suffix == ".safetensors")
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (weights * 6, weights * 20))
+    assert known_choice("generate", tiny_llama_path, "cuda") is None  # fits: measured at first use
+    assert known_choice("train", tiny_llama_path, "cuda") is None
+    assert "NVIDIA H100 | cuda" in verdict_key("generate", tiny_llama_path, "cuda")
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (weights * 6 - 1, weights * 20))
+    assert known_choice("generate", tiny_llama_path, "cuda") == DtypeChoice("bfloat16", "cuda")  # too big
+    assert known_choice("train", tiny_llama_path, "cuda") is None  # training holds fp32 weights anyway
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: False)  # a T4, a V100
+    assert known_choice("generate", tiny_llama_path, "cuda") == DtypeChoice("float16", "cuda")
+    assert known_choice("embed", tiny_llama_path, "cuda") == DtypeChoice("float16", "cuda")
+    assert known_choice("train", tiny_llama_path, "cuda") == DtypeChoice("float32", "cuda")  # no loss scaling
     assert known_choice("generate", tiny_llama_path, "cpu", "float32") == DtypeChoice("float32", "setting")
     assert TransformersGenerator(tiny_llama_path, device="cpu", dtype="bfloat16").dtype_choice.source == "setting"
     assert not verdicts_path().exists()  # nothing was measured

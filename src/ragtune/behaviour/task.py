@@ -36,7 +36,7 @@ def open_task(proj: Project, path: str | Path | None = None) -> Task:
     if not given:
         raise TaskError("no task examples: pass --task FILE (JSONL of {\"input\", \"output\"} lines) or set "
                         "`task` under [behaviour] in ragtune.toml.")
-    file = proj.path(given)
+    file = proj.path(given).resolve()  # recorded in the run's manifest and opened again from there
     examples = load_examples(file)
     split = split_examples(examples, test_fraction=b.test_fraction, seed=b.seed)
     seen = tuple(e.label for e in examples if e.label is not None)

@@ -68,6 +68,7 @@ def plan_line(sizing: dict) -> str:
             f"passages, {t['ft_step_s']:.2f} s per ft step"
             + (f", {t['raft_step_s']:.2f} s per raft step" if t.get("raft_step_s") is not None else "")
             + (f", {t['task_s']:.2f} s per ticket answer" if t.get("task_s") is not None else "")
+            + (f", {t['task_step_s']:.2f} s per task-ft+rag step" if t.get("task_step_s") is not None else "")
             + f" (probe {t['probe_s']:.0f} s)")
 
 

@@ -80,6 +80,20 @@ def eval_stage(proj, kb: Path, examples: int, progress: Progress | None = None) 
     return {"run": str(eval_dir), "winner": verdict["winner"], "headline": verdict["headline"]}
 
 
+def probe_trainer(proj, kb: Path, cfg):
+    """The task-ft+rag step probe (`sizing.train_step_seconds`) on the first training rows, with the passages
+    the index gives now (v1): the very files `train_stage` then trains on (built here once, found there)."""
+    from ragtune.behaviour.task import open_task
+    from ragtune.demo.sizing import PROBE_RAFT_ROWS, train_step_seconds
+    from ragtune.runs import read_jsonl
+    from ragtune.tune.task_data import task_training_files
+
+    copy_task(kb, proj.settings.root)
+    train, val = task_training_files(proj, open_task(proj, TASK_FILE), with_passages=True)
+    rows = [r["messages"] for r in read_jsonl(train)][:PROBE_RAFT_ROWS]
+    return train_step_seconds(proj.base_model_path(), cfg, rows, [r["messages"] for r in read_jsonl(val)] if val else None)
+
+
 def probe_prompts(proj, kb: Path, hits) -> tuple[list[list[dict]], int]:
     """The sizing probe's task prompts (the first held-out ticket as each variant asks it, `hits` as its
     passages) and how many held-out tickets the evaluation could ask."""

@@ -73,6 +73,9 @@ class Throughput:
     # One task answer in a batch of the behaviour stage's prompts (one per variant, `TASK_TOKENS` decoded);
     # None: no task measured (a knowledge base without one, or a plan recorded before the stage was sized).
     task_s: float | None = None
+    # One task-ft+rag optimizer step on the stage's own rows (ticket prompts with passages: longer than raft's)
+    # and that run's time outside its steps; None: not measured (then a raft step stands in).
+    task_step_s: float | None = None
 
     def task_alone_s(self) -> float | None:
         """A task answer generated alone, at the knowledge prompts' measured alone/batched ratio."""
@@ -95,10 +98,11 @@ Train = Callable[[int], tuple[float, float]]  # steps -> (seconds per step, seco
 
 
 def measure(generator, train: Train, passages: list[str], question: str, train_raft: Train | None = None,
-            task_prompts: list[list[dict]] | None = None) -> Throughput:
+            task_prompts: list[list[dict]] | None = None, train_task: Train | None = None) -> Throughput:
     """Time the generator on 4 prompts of each kind (1 and 9 new tokens: prefill and decode apart),
     `train(steps)` -> seconds per ft step and `train_raft(steps)` per raft step; 30-60 s on 2 cores.
-    `task_prompts`: the behaviour stage's prompts of one input (one per variant), timed as one batch."""
+    `task_prompts`: the behaviour stage's prompts of one input (one per variant), timed as one batch;
+    `train_task(steps)`: its task-ft+rag step probe."""
     t0 = time.perf_counter()
     hits = [Hit(f"p{i}", f"p{i}", text, "", {}, 0.0) for i, text in enumerate(passages[:3])]
     closed = [build_messages(question, None)] * 4
@@ -118,8 +122,10 @@ def measure(generator, train: Train, passages: list[str], question: str, train_r
         per_answer[name] = (one + tokens * decode) / len(prompts)
     step_s, outside_s = train(3)
     raft_s = train_raft(2)[0] if train_raft is not None else None
+    task_step_s = train_task(2)[0] if train_task is not None else None
     return Throughput(per_answer["closed"], per_answer["passages"], step_s, time.perf_counter() - t0, raft_s,
-                      outside_s, per_answer["closed_alone"], per_answer["passages_alone"], per_answer.get("task"))
+                      outside_s, per_answer["closed_alone"], per_answer["passages_alone"], per_answer.get("task"),
+                      task_step_s)
 
 
 def _timed(work: Callable[[], object]) -> float:
@@ -192,20 +198,24 @@ class Sizing:
         return cls(**{**obj, "throughput": Throughput(**obj["throughput"])})  # older files: no raft_step_s
 
 
+def task_step(t: Throughput) -> float:
+    """Seconds of a task-ft+rag step: measured on its rows, else a raft step's (the nearest kind of row)."""
+    return t.task_step_s if t.task_step_s is not None else t.raft_s()
+
+
 def behaviour_seconds(t: Throughput, examples: int, steps: int) -> float:
-    """The behaviour stage: a training run of `steps` (at the raft step's cost: rows of passages and a
-    reply), the style classifier's base answers, and `examples` tickets through the four variants (each
-    variant's latency sample answered alone)."""
+    """The behaviour stage: a training run of `steps`, the style classifier's base answers, and `examples`
+    tickets through the four variants (each variant's latency sample answered alone)."""
     batched, alone = t.task_s or 0.0, t.task_alone_s() or 0.0
     solo = TASK_VARIANTS * min(LATENCY_SAMPLE, examples)
     answers = STYLE_SAMPLES + TASK_VARIANTS * examples - solo
-    return BEHAVIOUR_FIXED_S + t.run_overhead_s + steps * t.raft_s() + answers * batched + solo * alone
+    return BEHAVIOUR_FIXED_S + t.run_overhead_s + steps * task_step(t) + answers * batched + solo * alone
 
 
 def choose_behaviour(t: Throughput, share_s: float, most: int) -> tuple[int, int, float] | None:
     """(examples, steps, seconds) of the behaviour stage within `share_s`: `BEHAVIOUR_TRAIN_SHARE` of it
     buys steps, the rest as many of the `most` held-out tickets as fit. None: not even the smallest fits."""
-    steps = int(BEHAVIOUR_TRAIN_SHARE * share_s / t.raft_s()) if t.raft_s() > 0 else MIN_TASK_STEPS
+    steps = int(BEHAVIOUR_TRAIN_SHARE * share_s / task_step(t)) if task_step(t) > 0 else MIN_TASK_STEPS
     steps = max(MIN_TASK_STEPS, min(MAX_TASK_STEPS, steps))
     fits = [n for n in range(MIN_TASK_EXAMPLES, max(most, MIN_TASK_EXAMPLES) + 1)
             if behaviour_seconds(t, n, steps) <= share_s]

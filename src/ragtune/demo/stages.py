@@ -121,12 +121,13 @@ def size_plan(proj, all_v1: list[Question], all_v2: list[Question], budget_s: fl
     fallback = [[{"role": "user", "content": q.question}, {"role": "assistant", "content": q.answers[0]}]
                 for q in all_v1 if q.answers]
     train, train_raft = probe_trainers(proj.base_model_path(), tune_config(proj, None), train_file, fallback)
-    task_prompts, task_examples = None, 0
+    task_prompts, task_examples, train_task = None, 0, None
     if kb is not None and tickets.has_task(kb):
         hits = [Hit(c.id, c.doc_id, c.text, c.title, {}, 0.0) for c in chunks[:3]]
         task_prompts, task_examples = tickets.probe_prompts(proj, kb, hits)
+        train_task = tickets.probe_trainer(proj, kb, tune_config(proj, None))
     throughput = measure(proj.generator, train, [c.text for c in chunks[:3]], all_v1[0].question, train_raft,
-                         task_prompts)
+                         task_prompts, train_task)
     sizing = choose(throughput, counts, budget_s, task_examples)
     if sizing is None:
         raise DemoError(f"this machine is too slow for the full demo in {budget_s / 60:.0f} minutes: one question "

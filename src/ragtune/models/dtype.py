@@ -1,4 +1,4 @@
-"""bf16 or fp32 for a local model on a CPU, chosen by timing that model on this machine, and remembered.
+"""bf16 or fp32 for a local model on a CPU or GPU, chosen by timing that model on this machine, and remembered.
 
 Why a measurement: the rule it replaces (bf16 wherever /proc/cpuinfo lists avx512_bf16 or amx_bf16) was
 measured on one CPU, a 2-core Zen 4, where bf16 ran SmolLM2's prefill and MiniLM about 2x faster; on a
@@ -19,8 +19,13 @@ fp32 because bf16 costs precision (greedy answers can differ from fp32's; embedd
 >= 0.999), and medians of interleaved repetitions still move by a few percent on a busy machine. The
 margin is no wider than 5 % so that the fp32 kept in a near-tie is never more than ~5 % slower than bf16.
 
-`RAGTUNE_CPU_BF16=1` (or 0) forces bf16 (or fp32) on a CPU without measuring; CUDA always gets bf16; an
-explicit dtype (a `dtype=` argument, `[tune] dtype`) is used as given.
+On a GPU with native bf16 (Ampere and later) the same probe runs there, keyed by the GPU's name: on an H200
+(a sandboxed one, random weights at real shapes) LoRA training under bf16 autocast ran 1.3-1.5x slower
+than fp32 for a 135M and a 1B llama, and generation was within noise of fp32, so "bf16 on CUDA" was a rule
+to measure too (docs/benchmarks.md). A model too big to hold in fp32 beside its bf16 twin in half the free
+memory runs in bf16 unmeasured (`probe_fits`). Before Ampere, fp16 answers and embeds and training stays
+fp32. `RAGTUNE_CPU_BF16=1` (or 0) forces bf16 (or fp32) on a CPU without measuring; an explicit dtype (a
+`dtype=` argument, `[tune] dtype`) is used as given.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ ENV = "RAGTUNE_CPU_BF16"
 VERDICTS_FILE = "dtype_verdicts.json"
 KINDS = ("generate", "embed", "train")
 NAMES = {"bfloat16": "bf16", "float32": "fp32"}
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 NOT_MEASURED = "not measured yet (measured at first use)"
 
 
@@ -76,10 +82,10 @@ class DtypeChoice:
         name = NAMES.get(self.dtype, self.dtype)
         if self.source in ("probe", "cache"):
             if self.ratio is None:
-                return f"{name} (bf16 failed on this CPU)"
+                return f"{name} (bf16 failed on this device)"
             how = "measured now" if self.source == "probe" else "measured earlier on this machine"
             return f"{name} (bf16 takes {ratio_text(self.ratio)} the fp32 time; {how})"
-        why = {"env": f"{ENV}={os.environ.get(ENV, '')}", "cuda": "CUDA", "setting": "as set",
+        why = {"env": f"{ENV}={os.environ.get(ENV, '')}", "cuda": "CUDA, not measured", "setting": "as set",
                "device": "not a CPU: fp32"}.get(self.source, self.source)
         return f"{name} ({why})"
 
@@ -91,12 +97,18 @@ def decide(bf16_s: float | None, fp32_s: float) -> torch.dtype:
 
 def known_choice(kind: str, model_dir: str | Path, device: str, requested: str | torch.dtype | None = None
                  ) -> DtypeChoice | None:
-    """The choice where nothing needs measuring (a set dtype, a non-CPU device, `RAGTUNE_CPU_BF16`, a cached
-    verdict); None: measure with `measure`."""
+    """The choice where nothing needs measuring (a set dtype, a device without a probe, `RAGTUNE_CPU_BF16`, a
+    cached verdict); None: measure with `measure`."""
     if requested is not None:
         return DtypeChoice(str(parse_dtype(requested, device)).removeprefix("torch."), "setting")
     if device.startswith("cuda"):
-        return DtypeChoice("bfloat16", "cuda")
+        if not torch.cuda.is_bf16_supported(including_emulation=False):
+            # Before Ampere (a T4, a V100) bf16 is emulated: fp16 answers and embeds; training stays fp32,
+            # since fp16 autocast without loss scaling can underflow the LoRA gradients.
+            return DtypeChoice("float32" if kind == "train" else "float16", "cuda")
+        if kind != "train" and not probe_fits(Path(model_dir), torch.cuda.mem_get_info(torch.device(device))[0]):
+            return DtypeChoice("bfloat16", "cuda")  # no room to hold it in fp32 beside a bf16 twin
+        return remembered(kind, model_dir, device)
     if device != "cpu":
         return DtypeChoice("float32", "device")
     forced = os.environ.get(ENV)
@@ -105,24 +117,35 @@ def known_choice(kind: str, model_dir: str | Path, device: str, requested: str |
     return remembered(kind, model_dir)
 
 
+def probe_fits(model_dir: Path, free_bytes: int) -> bool:
+    """Whether a model can be probed on a GPU: in fp32 with its bf16 twin (6 bytes a parameter, counting its
+    weight files as 16-bit, the most parameters a byte can hold) within half the free memory. A model too
+    big for that runs in bf16 unmeasured, as it would have to anyway."""
+    stored = sum(f.stat().st_size for f in Path(model_dir).rglob("*") if f.suffix in WEIGHT_SUFFIXES)
+    return stored / 2 * 6 <= free_bytes / 2
+
+
 def measure(kind: str, model_dir: str | Path, module: torch.nn.Module) -> DtypeChoice:
-    """Time `module` (loaded in fp32) in both dtypes on `kind`'s work, remember the verdict, and leave the
-    module in the chosen dtype (training keeps fp32 weights: its bf16 is autocast)."""
-    start, busy = time.perf_counter(), machine_busy()
+    """Time `module` (loaded in fp32, on the device it will run on) in both dtypes on `kind`'s work,
+    remember the verdict, and leave the module in the chosen dtype (training keeps fp32 weights: its bf16
+    is autocast)."""
+    device = str(next(module.parameters()).device)
+    start, busy = time.perf_counter(), device == "cpu" and machine_busy()
+    reps = dtype_probe.REPS if device == "cpu" else dtype_probe.GPU_REPS
     if kind == "train":
-        bf16_s, fp32_s = dtype_probe.time_autocast(dtype_probe.training_pass(module))
+        bf16_s, fp32_s = dtype_probe.time_autocast(dtype_probe.training_pass(module), device.split(":")[0], reps)
     else:
         work = dtype_probe.generation_pass if kind == "generate" else dtype_probe.embedding_pass
-        bf16_s, fp32_s = dtype_probe.time_cast(module, work(module), decide)
+        bf16_s, fp32_s = dtype_probe.time_cast(module, work(module), decide, reps)
     chosen = str(decide(bf16_s, fp32_s)).removeprefix("torch.")
     choice = DtypeChoice(chosen, "probe", _round(bf16_s), _round(fp32_s), _round(time.perf_counter() - start))
-    _remember(kind, model_dir, choice, busy)
+    _remember(kind, model_dir, choice, busy, device)
     return choice
 
 
-def remembered(kind: str, model_dir: str | Path) -> DtypeChoice | None:
+def remembered(kind: str, model_dir: str | Path, device: str = "cpu") -> DtypeChoice | None:
     """The verdict measured earlier for this workload, machine, torch and model; None if there is none."""
-    entry = _read_verdicts().get(verdict_key(kind, model_dir))
+    entry = _read_verdicts().get(verdict_key(kind, model_dir, device))
     if isinstance(entry, dict) and entry.get("busy") and not machine_busy():
         return None  # measured while other work competed for the cores: measure again now that it does not
     try:
@@ -144,14 +167,17 @@ def status_text(kind: str, model_dir: Path, device: str) -> str:
     return choice.describe() + took
 
 
-def verdict_key(kind: str, model_dir: str | Path) -> str:
-    """What decides the verdict, readable: workload | CPU | cores and threads | torch | model."""
+def verdict_key(kind: str, model_dir: str | Path, device: str = "cpu") -> str:
+    """What decides the verdict, readable: workload | CPU and its cores and threads, or the GPU | torch | model."""
     if kind not in KINDS:
         raise ModelError(f"unknown dtype workload {kind!r}; use one of {', '.join(KINDS)}.")
-    cpus = available_cpus()
-    threads = min(torch.get_num_threads(), cpus)  # what `configure_cpu_threads` sets before a model runs
-    return " | ".join((kind, cpu_model(), f"{cpus} cpus, {threads} threads", f"torch {torch.__version__}",
-                       model_identity(Path(model_dir))))
+    if device.startswith("cuda"):
+        hardware = (torch.cuda.get_device_name(torch.device(device)), "cuda")
+    else:
+        cpus = available_cpus()
+        threads = min(torch.get_num_threads(), cpus)  # what `configure_cpu_threads` sets before a model runs
+        hardware = (cpu_model(), f"{cpus} cpus, {threads} threads")
+    return " | ".join((kind, *hardware, f"torch {torch.__version__}", model_identity(Path(model_dir))))
 
 
 def model_identity(model_dir: Path) -> str:
@@ -200,12 +226,12 @@ def machine_busy() -> bool:
         return False
 
 
-def _remember(kind: str, model_dir: str | Path, choice: DtypeChoice, busy: bool = False) -> None:
+def _remember(kind: str, model_dir: str | Path, choice: DtypeChoice, busy: bool = False, device: str = "cpu") -> None:
     """Add the verdict to the file, atomically, dropping those of model folders that no longer exist (test
     runs' temporary models); a read-only cache only means measuring again next time."""
     verdicts = {k: v for k, v in _read_verdicts().items()
                 if isinstance(v, dict) and Path(v.get("model_dir") or "/").exists()}
-    verdicts[verdict_key(kind, model_dir)] = {**choice.record(), "model_dir": str(Path(model_dir).resolve()),
+    verdicts[verdict_key(kind, model_dir, device)] = {**choice.record(), "model_dir": str(Path(model_dir).resolve()),
                                               "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "busy": busy}
     try:
         write_json(verdicts_path(), verdicts)

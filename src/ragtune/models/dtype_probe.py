@@ -6,6 +6,10 @@ is a pointer assignment per parameter, so the repetitions interleave (fp32, bf16
 burst of load from another process hits both dtypes alike. After the probe the model holds the faster set
 and the other is freed; the fp32 tensors it gets back are the very ones it had (bit-identical).
 
+On a GPU the same passes run there, each ending in a synchronize (a CUDA call returns before its work is
+done). Small models decode launch-bound, where bf16's extra casts can cost more than its smaller matmuls
+save; what wins depends on the model, the GPU and its driver stack, so it is measured there too.
+
 Each pass is warmed up once (the first bf16 call packs oneDNN's kernels for its shapes), then repeated
 `REPS` times; the median is the figure.
 """
@@ -19,6 +23,9 @@ from typing import Callable
 import torch
 
 REPS = 3
+# On a GPU a pass takes a tenth of a second and varies by 20 % between repetitions (an H200: small models
+# decode launch-bound), so it gets more repetitions, within the same budget.
+GPU_REPS = 9
 BUDGET_S = 1.5  # no further repetitions after this (see `interleaved_medians`)
 GEN_PROMPT_TOKENS = 32  # prefill ...
 GEN_DECODE_STEPS = 4  # ... then single-token steps: a RAG answer (~450 prompt tokens, ~60 new ones) spends a
@@ -114,10 +121,11 @@ def time_cast(module: torch.nn.Module, run: Pass, decide: Callable[[float | None
     return bf16_s, fp32_s
 
 
-def time_autocast(run: Pass, reps: int = REPS) -> tuple[float | None, float]:
-    """(bf16 s, fp32 s) of `run` under CPU autocast to bf16 and without it (training keeps fp32 weights)."""
+def time_autocast(run: Pass, device_type: str = "cpu", reps: int = REPS) -> tuple[float | None, float]:
+    """(bf16 s, fp32 s) of `run` under autocast to bf16 on `device_type` and without it (training keeps fp32
+    weights)."""
     def bf16_run() -> None:
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.autocast(device_type, dtype=torch.bfloat16):
             run()
 
     try:
@@ -128,10 +136,27 @@ def time_autocast(run: Pass, reps: int = REPS) -> tuple[float | None, float]:
 
 
 def _token_ids(model: torch.nn.Module, n: int) -> torch.Tensor:
-    """(1, n) fixed ids from the ordinary vocabulary (no special tokens): timings do not depend on which."""
+    """(1, n) fixed ids from the ordinary vocabulary (no special tokens), on the model's device: timings do
+    not depend on which."""
     vocab = int(getattr(model.config, "vocab_size", 1000))
     low = min(1000, vocab // 2)
-    return ((torch.arange(n) * 7919) % (vocab - low) + low).unsqueeze(0)
+    return ((torch.arange(n) * 7919) % (vocab - low) + low).unsqueeze(0).to(_device(model))
+
+
+def _device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def _synced(model: torch.nn.Module, run: Pass) -> Pass:
+    """`run`, returning only when a GPU has finished it (CUDA calls return before the work is done)."""
+    if _device(model).type != "cuda":
+        return run
+
+    def done() -> None:
+        run()
+        torch.cuda.synchronize(_device(model))
+
+    return done
 
 
 def generation_pass(model) -> Pass:
@@ -150,7 +175,7 @@ def generation_pass(model) -> Pass:
                            min_new_tokens=GEN_DECODE_STEPS, do_sample=False, temperature=None, top_k=None,
                            top_p=None, pad_token_id=pad)
 
-    return run
+    return _synced(model, run)
 
 
 def embedding_pass(model) -> Pass:
@@ -158,13 +183,14 @@ def embedding_pass(model) -> Pass:
     length = min(EMBED_TOKENS, int(getattr(model, "max_seq_length", EMBED_TOKENS) or EMBED_TOKENS))
     texts = ["the quick brown fox jumps over the lazy dog " * 40] * EMBED_TEXTS
     features = (model.preprocess if hasattr(model, "preprocess") else model.tokenize)(texts)
-    features = {k: v[:, :length] if v.dim() == 2 else v for k, v in features.items() if torch.is_tensor(v)}
+    features = {k: (v[:, :length] if v.dim() == 2 else v).to(_device(model)) for k, v in features.items()
+                if torch.is_tensor(v)}
 
     def run() -> None:
         with torch.inference_mode():
             model(dict(features))
 
-    return run
+    return _synced(model, run)
 
 
 def training_pass(model) -> Pass:
@@ -172,11 +198,13 @@ def training_pass(model) -> Pass:
     the RNG (LoRA dropout) is forked, so a probed run trains exactly like one that found a cached verdict."""
     ids = _token_ids(model, TRAIN_TOKENS)
     trainable = [p for p in model.parameters() if p.requires_grad]
+    device = _device(model)
+    rngs = [device] if device.type == "cuda" else []
 
     def run() -> None:
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=rngs):
             model(input_ids=ids, labels=ids).loss.backward()
         for p in trainable:
             p.grad = None
 
-    return run
+    return _synced(model, run)

@@ -60,7 +60,7 @@ class TransformersGenerator:
             raise ModelError(f"the tokenizer in {path} has no chat template; use an instruction-tuned (chat) model.")
         with quiet_transformers():
             model = AutoModelForCausalLM.from_pretrained(path, dtype=choice.torch_dtype if choice else torch.float32,
-                                                         local_files_only=True)
+                                                         local_files_only=True).to(self.device)
             self.dtype_choice = choice or measure("generate", path, model)  # the probe keeps the faster dtype
             self.dtype = self.dtype_choice.torch_dtype
             if adapter is not None:
