@@ -56,3 +56,16 @@ def test_judge_prompt_states_the_task():
     assert "declines" in closed and "faithful: null" in closed
     rag = judge_messages("How long?", ["3 years", "three years"], "3 years [1]", ["W: 3 years."])[1]["content"]
     assert "3 years | three years" in rag and "[1] W: 3 years." in rag and "supported by the passages" in rag
+
+
+def test_tone_grades_map_to_0_1_and_failures_stay_unmeasured():
+    from ragtune.evaluate.judge import judge_tone
+
+    judge = Replies('{"tone": 5}', "```json\n{'tone': '2'}\n```", "It reads warmly.", ConnectionError("down"))
+    rubric, reference = "warm, signs off 'Kind regards'", "Hello! ... Kind regards, Quellmoor Care"
+    assert judge_tone(judge, rubric, reference, "Hi! Kind regards")["metrics"] == {"judge_tone": 1.0}
+    assert judge_tone(judge, rubric, reference, "ok")["metrics"] == {"judge_tone": 0.25}
+    for failed in (judge_tone(judge, rubric, reference, "x"), judge_tone(judge, rubric, reference, "y")):
+        assert failed["metrics"] == {"judge_tone": None} and failed["judge"]["error"]
+    prompt = judge.seen[0][1]["content"]
+    assert rubric in prompt and reference in prompt and "Hi! Kind regards" in prompt

@@ -76,3 +76,22 @@ def test_a_task_without_documents_runs_base_and_fewshot_and_resumes(project):
     fewshot_prompt = summary.variants["fewshot"].tokens.prompt
     assert fewshot_prompt > summary.variants["base"].tokens.prompt  # the examples cost prompt tokens
     assert summary.cost["variants"]["fewshot"]["per_1k_queries_usd"] is not None
+
+
+def test_a_tone_rubric_asks_the_judge_and_an_unreadable_grade_stays_unmeasured(tmp_path, tiny_llama_path):
+    """The judge here is the tiny random llama: it never writes a readable grade, so every answer's tone is
+    unmeasured (None), never a 0, and the judge's reply is kept on the record."""
+    lines = [{"id": f"t{i}", "input": f"Ticket {i}", "output": f"Dear customer, kind regards {i}."} for i in range(12)]
+    (tmp_path / "tickets.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    (tmp_path / "ragtune.toml").write_text(
+        f'[models]\ngenerator = "{tiny_llama_path}"\n[generation]\nmax_new_tokens = 4\n'
+        f'[eval]\nbatch_size = 4\nlatency_sample = 1\nbootstrap_resamples = 100\njudge = "{tiny_llama_path}"\n'
+        '[behaviour]\ntask = "tickets.jsonl"\nmust_include = ["kind regards"]\nstyle_samples = 8\n'
+        'tone = "warm and brief, signs off with kind regards"\n')
+    proj = Project(tmp_path)
+    run_dir, results = evaluate_task(proj, variants=["base"], run="tone")
+    assert results and all("judge_tone" in r.metrics and r.metrics["judge_tone"] is None for r in results)
+    assert all(r.judge and ("reply" in r.judge or "error" in r.judge) for r in results)
+    summary = summarize_task_run(proj, run_dir)
+    assert summary.variants["base"].metric("judge_tone") is None  # unmeasured: no mean of zeros
+    assert summary.variants["base"].metric("format_ok") is not None

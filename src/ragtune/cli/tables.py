@@ -94,7 +94,7 @@ def print_forgetting(forgetting: dict) -> None:
 
 # (metric, column): a task's behaviour table; facts and style only where measured.
 TASK_SHOWN = (("format_ok", "format"), ("label_correct", "label"), ("closeness", "chrF"), ("style", "style"),
-              ("contains", "facts"), ("stale", "stale"))
+              ("judge_tone", "tone"), ("contains", "facts"), ("stale", "stale"))
 
 
 def print_task_summary(summary: Summary) -> None:

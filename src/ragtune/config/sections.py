@@ -120,6 +120,9 @@ class BehaviourSettings(Section):
     # same inputs (generated once per eval run); below `style_min_auc` cross-validated AUC it gives no score.
     style_samples: int = Field(40, ge=8)
     style_min_auc: float = Field(0.7, gt=0.5, le=1)
+    # With an `[eval] judge`: the house tone in words; the judge grades each output's tone 1-5 against it and
+    # the reference output (`judge_tone`, 0-1; unmeasured, never 0, when the judge fails). "" = no tone grade.
+    tone: str = ""
 
 
 class CostSettings(Section):

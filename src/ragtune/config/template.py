@@ -111,6 +111,7 @@ shots = 4                  # examples in the `fewshot` prompt: the training exam
 # max_new_tokens = 96      # a task's answers (unset: [generation] max_new_tokens)
 style_samples = 40         # training inputs the base model answers to train the style classifier
 style_min_auc = 0.7        # below this cross-validated AUC the style score is not shown
+tone = ""                  # with an [eval] judge: the house tone in words, graded 1-5 per output ("" = off)
 
 # Your own variants, compared alongside base, rag, ft, ft+rag and raft:
 # [variants.rag-bm25-k3]

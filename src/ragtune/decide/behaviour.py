@@ -19,7 +19,8 @@ from typing import Mapping, Sequence
 from ragtune.evaluate.results import Summary
 from ragtune.numbers import pct_text, usd_text
 
-DIMENSIONS = (("format", "format_ok"), ("labels", "label_correct"), ("style", "style"), ("facts", "contains"))
+DIMENSIONS = (("format", "format_ok"), ("labels", "label_correct"), ("style", "style"), ("tone", "judge_tone"),
+              ("facts", "contains"))
 UNTRAINED = ("base", "fewshot", "rag", "fewshot+rag")
 
 
@@ -55,7 +56,7 @@ def behaviour_verdict(summary: Summary) -> dict:
     """Rules 11-13 over a task run's summary: the dimensions, the winners of both, the pick and a headline."""
     dims = {name: d for name, metric in DIMENSIONS if (d := dimension(summary, name, metric)) is not None}
     cost = {v: (c or {}).get("per_1k_queries_usd") for v, c in ((summary.cost or {}).get("variants") or {}).items()}
-    order = [n for n in ("format", "labels", "style") if n in dims]
+    order = [n for n in ("format", "labels", "style", "tone") if n in dims]
     if not dims:
         return {"dimensions": {}, "both": [], "winner": None, "headline": "nothing measured in this task run"}
     first = dims[order[0]] if order else dims["facts"]

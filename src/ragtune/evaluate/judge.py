@@ -1,4 +1,5 @@
-"""Optional LLM judge (`[eval] judge`): correctness against the gold answers, faithfulness to the passages.
+"""Optional LLM judge (`[eval] judge`): correctness against the gold answers, faithfulness to the passages,
+and, for a task with a `[behaviour] tone` rubric, the tone of an output against the rubric and its reference.
 
 String metrics miss correct answers phrased differently; a strong judge model catches them. The judge is
 any `Generator` (an OpenAI-compatible endpoint in practice). When its reply cannot be read, the metric is
@@ -75,3 +76,27 @@ def judge_answer(judge: Generator, question: str, golds: Sequence[str], answer: 
     return {"judge": {"reply": reply[:500]},
             "metrics": {"judge_correct": float(verdict["correct"]),
                         "judge_faithful": None if faithful is None else float(faithful)}}
+
+
+TONE_SYSTEM = ("You grade the tone of a reply against a house style. Reply with one JSON object and nothing "
+               'else: {"tone": 1, 2, 3, 4 or 5} (5: exactly the house tone, 1: nothing like it).')
+_TONE = re.compile(r"[\"']?tone[\"']?\s*:\s*[\"']?([1-5])\b", re.I)
+
+
+def tone_messages(rubric: str, reference: str, answer: str) -> list[Message]:
+    return [{"role": "system", "content": TONE_SYSTEM},
+            {"role": "user", "content": f"House style: {rubric}\n\nA reply in the house style:\n{reference}\n\n"
+                                        f"Reply to grade:\n{answer}\n\nGrade the tone only, not the facts."}]
+
+
+def judge_tone(judge: Generator, rubric: str, reference: str, answer: str) -> dict:
+    """Record fields for one task answer: `judge` (raw reply or error) and `judge_tone` (1-5 mapped to 0-1;
+    None when unmeasured: a failed or unreadable judge is never a low score)."""
+    try:
+        reply = judge.generate(tone_messages(rubric, reference, answer), max_new_tokens=32).text
+        match = _TONE.search(reply)
+        if match is None:
+            raise ValueError(f"no tone score 1-5 in the judge's reply: {reply[:200]!r}")
+    except Exception as e:  # noqa: BLE001 - as for judge_answer: recorded, never fatal, never a zero
+        return {"judge": {"error": f"{type(e).__name__}: {e}"[:300]}, "metrics": {"judge_tone": None}}
+    return {"judge": {"reply": reply[:500]}, "metrics": {"judge_tone": (int(match.group(1)) - 1) / 4}}

@@ -48,7 +48,7 @@ def evaluate(proj: Project, questions: str | Path, variants: Sequence[str] | Non
         raise ProjectError("the index is empty: run `ragtune ingest PATH` before evaluating rag variants.")
     answering = answerers(proj, names)  # resolved once: a run that finishes meanwhile does not change them
     write_manifest(run_dir, eval_manifest(proj, Path(questions), answering, freshness))
-    judge = _judge(proj)
+    judge = judge_of(proj)
     top_k = proj.settings.retrieval.top_k
     e = proj.settings.eval
     results = run_eval(answering, qs, run_dir, top_k=top_k, judge=judge, progress=progress, batch_size=e.batch_size,
@@ -61,7 +61,7 @@ def evaluate(proj: Project, questions: str | Path, variants: Sequence[str] | Non
     return run_dir, results
 
 
-def _judge(proj: Project) -> Generator | None:
+def judge_of(proj: Project) -> Generator | None:
     """The `[eval] judge` (None: no judge)."""
     spec = proj.settings.eval.judge.strip()
     return None if not spec or spec.lower() == "none" else proj.generator_named(spec)

@@ -24,10 +24,11 @@ from ragtune.behaviour.spec import check_output
 from ragtune.behaviour.style import StyleModel, train_style
 from ragtune.behaviour.task import Task, open_task
 from ragtune.errors import ProjectError
+from ragtune.evaluate.judge import judge_tone
 from ragtune.evaluate.metrics import contains_answer, stale_answer
 from ragtune.evaluate.results import ResultRecord, Summary, read_manifest, read_results, read_summary, write_summary
 from ragtune.evaluate.runner import run_eval, write_manifest
-from ragtune.evaluate.session import apply_update, eval_manifest, summarize_run
+from ragtune.evaluate.session import apply_update, eval_manifest, judge_of, summarize_run
 from ragtune.evaluate.stats import Estimate
 from ragtune.project import Project
 from ragtune.questions import Question
@@ -37,7 +38,7 @@ from ragtune.variants import adapter_dir, answerer, answerers, available_variant
 
 Progress = Callable[[str, int, int], None]
 STYLE_DIR = "style"
-COMPARED = ("format_ok", "label_correct", "closeness", "style", "contains")  # paired tests between variants
+COMPARED = ("format_ok", "label_correct", "closeness", "style", "contains", "judge_tone")  # paired tests
 
 
 def as_question(e: TaskExample) -> Question:
@@ -81,10 +82,18 @@ def evaluate_task(proj: Project, task_path: str | Path | None = None, variants: 
     answering = answerers(proj, names, task=task.prompt)
     write_manifest(run_dir, _manifest(proj, task, answering, freshness))
     by_id = {e.id: e for e in task.split.test}
-    e = proj.settings.eval
+    e, tone = proj.settings.eval, proj.settings.behaviour.tone.strip()
+    judge = judge_of(proj) if tone else None
+
+    def score(q: Question, answer, record: ResultRecord) -> ResultRecord:
+        scored = task_record(task, by_id[q.id], record)
+        if judge is None:
+            return scored
+        graded = judge_tone(judge, tone, by_id[q.id].output, record.answer)
+        return replace(scored, metrics={**scored.metrics, **graded["metrics"]}, judge=graded["judge"])
+
     results = run_eval(answering, [as_question(x) for x in task.split.test], run_dir, top_k=proj.settings.retrieval.top_k,
-                       progress=progress, batch_size=e.batch_size, latency_sample=e.latency_sample,
-                       score=lambda q, answer, record: task_record(task, by_id[q.id], record))
+                       progress=progress, batch_size=e.batch_size, latency_sample=e.latency_sample, score=score)
     base = answering.get("base") or answerer(proj, "base", task=task.prompt)
     run_eval({"base": base}, [as_question(x) for x in style_inputs(task, proj.settings.behaviour.style_samples)],
              run_dir / STYLE_DIR, top_k=proj.settings.retrieval.top_k, progress=progress,

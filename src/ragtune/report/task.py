@@ -11,9 +11,9 @@ from ragtune.report.data import RunData
 from ragtune.report.elements import Cell, Chart, Section, Table, row
 
 # (metric, label): the dimensions the chart and the table show, where the run measured them.
-DIMENSIONS = (("format_ok", "format"), ("label_correct", "labels"), ("style", "style"), ("contains", "facts"),
-              ("stale", "stale facts"))
-TABLE = DIMENSIONS[:3] + (("closeness", "chrF"),) + DIMENSIONS[3:]
+DIMENSIONS = (("format_ok", "format"), ("label_correct", "labels"), ("style", "style"), ("judge_tone", "tone (judge)"),
+              ("contains", "facts"), ("stale", "stale facts"))
+TABLE = DIMENSIONS[:4] + (("closeness", "chrF"),) + DIMENSIONS[4:]
 
 
 def task_section(task: RunData | None, colors: dict[str, str], verdict: dict | None = None) -> Section:
