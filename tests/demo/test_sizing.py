@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from ragtune.demo import FAST, Sizing, Throughput, choose, sample_questions
-from ragtune.demo.sizing import (FIXED_S, MIN_FT_STEPS, MIN_TASK_EXAMPLES, behaviour_seconds, measure,
-                                 train_step_seconds)
+from ragtune.demo.sizing import (BEHAVIOUR_SHARE, FIXED_S, MIN_FT_STEPS, MIN_TASK_EXAMPLES, SPARE_MARGIN,
+                                 behaviour_seconds, choose_behaviour, measure, train_step_seconds)
 from ragtune.questions import load_questions
 
 KB = Path(__file__).resolve().parents[2] / "examples" / "kb"
@@ -57,6 +57,12 @@ def test_the_behaviour_stage_gets_its_share_at_its_own_measured_step_cost(counts
         t = plan.throughput
         assert plan.behaviour_s == round(behaviour_seconds(t, plan.behaviour_examples, plan.behaviour_steps), 1)
     assert choose(Throughput(**base), counts).behaviour_examples is None  # no task examples: no such stage
+    # A fast machine fits every question with time to spare: the spare time buys task-ft+rag steps.
+    fast = Throughput(**{**base, "closed_s": 0.2, "passages_s": 0.3}, task_step_s=3.0)
+    share_only = choose_behaviour(fast, BEHAVIOUR_SHARE * (15 * 60 - FIXED_S - fast.probe_s), 60)
+    spent = choose(fast, counts, task_examples=60)
+    assert spent.behaviour_steps > share_only[1] and spent.estimated_s <= SPARE_MARGIN * spent.budget_s
+    assert spent.behaviour_s == round(behaviour_seconds(fast, spent.behaviour_examples, spent.behaviour_steps), 1)
     unmeasured = Throughput(**{**base, "raft_step_s": 6.9})  # an older plan without task_step_s: raft's cost
     assert behaviour_seconds(unmeasured, 10, 20) == behaviour_seconds(Throughput(**base, task_step_s=6.9), 10, 20)
 

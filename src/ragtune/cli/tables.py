@@ -98,24 +98,26 @@ TASK_SHOWN = (("format_ok", "format"), ("label_correct", "label"), ("closeness",
 
 
 def print_task_summary(summary: Summary) -> None:
-    """A task run: format, labels, closeness, style and facts per variant (95 % CI), tokens, cost, then wins."""
+    """A task run: one row per measure (format, labels, closeness, style, facts: mean and 95 % CI; tokens,
+    cost), one column per variant, so four variants fit 80 columns; then the style note and the wins."""
     b = summary.extra.get("behaviour") or {}
     shown = [(m, label) for m, label in TASK_SHOWN
              if any(s.metric(m) is not None for s in summary.variants.values())]
     n = max((s.n for s in summary.variants.values()), default=0)
     table = Table(title=f"{n} held-out task examples ({b.get('train', '?')} to learn from), every variant "
-                        "(mean, 95 % CI)", box=box.SIMPLE_HEAD, padding=(0, 1))
+                        "(mean, 95 % CI)", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
     cost = (summary.cost or {}).get("variants", {})
     macro = b.get("macro_f1") or {}
-    for col in ["variant", *(label for _, label in shown), *(["macro-F1"] if macro else []), "tok in", "$/1k"]:
-        table.add_column(col, no_wrap=True)
-    for v, s in summary.variants.items():
-        cells = [ci_compact(s.metric(m)) for m, _ in shown]
-        if macro:
-            cells.append(ci_compact(macro.get(v)))
-        tokens = s.tokens.prompt
-        cells += [f"{tokens:.0f}" if tokens is not None else "-", usd((cost.get(v) or {}).get("per_1k_queries_usd"))]
-        table.add_row(v, *cells)
+    table.add_column("", no_wrap=True)
+    for v in summary.variants:
+        table.add_column(v, no_wrap=True)
+    for m, label in shown:
+        table.add_row(label, *(ci_compact(s.metric(m)) for s in summary.variants.values()))
+    if macro:
+        table.add_row("macro-F1", *(ci_compact(macro.get(v)) for v in summary.variants))
+    table.add_row("tokens in", *("-" if s.tokens.prompt is None else f"{s.tokens.prompt:.0f}"
+                                 for s in summary.variants.values()))
+    table.add_row("$ / 1k", *(usd((cost.get(v) or {}).get("per_1k_queries_usd")) for v in summary.variants))
     console.print(table)
     if summary.freshness:
         print_freshness(summary.freshness)
