@@ -31,8 +31,14 @@ GEN_PROMPT_TOKENS = 32  # prefill ...
 GEN_DECODE_STEPS = 4  # ... then single-token steps: a RAG answer (~450 prompt tokens, ~60 new ones) spends a
 # comparable share of its time in each, and bf16 can win one while losing the other, so the pass holds both,
 # scaled down to the probe's budget.
+GEN_BATCH = 4  # ... once alone and once in a batch: `ragtune eval` answers in batches, `ask` one at a time, and
+# on a 2-core Xeon with AMX bf16 took 1.12x fp32's time alone on closed-book answers but 0.44-0.67x in batches
+# of 8 (docs/benchmarks.md); a pass at batch 1 alone measured a near-tie there (0.95).
 EMBED_TEXTS, EMBED_TOKENS = 8, 128  # one batch of chunk-sized texts (ingest's chunks are up to 256 tokens)
-TRAIN_TOKENS = 32  # a LoRA micro-batch, forward and backward
+# A LoRA micro-batch, forward and backward, at the packed row length ragtune trains on ([tune] seq_len):
+# at 32 tokens a 2-core Xeon with AMX took 1.64x fp32's time in bf16 autocast, at 256 tokens 0.77x, and
+# real rows are 256 tokens (bench/threads.py; docs/benchmarks.md).
+TRAIN_TOKENS = 256
 
 CLEAR_RATIO = 4.0  # a bf16 warm-up this many times the fp32 one ends the probe (see `interleaved_medians`)
 Pass = Callable[[], None]
@@ -160,20 +166,22 @@ def _synced(model: torch.nn.Module, run: Pass) -> Pass:
 
 
 def generation_pass(model) -> Pass:
-    """A short answer at batch 1: prefill `GEN_PROMPT_TOKENS`, then `GEN_DECODE_STEPS` greedy steps through
-    `generate` (the path answers take). Prefill is matrix-matrix work, decoding matrix-vector: bf16 can win
-    one and lose the other, so the pass holds both in about the proportion a RAG answer does."""
+    """A short answer alone and a batch of `GEN_BATCH`: prefill `GEN_PROMPT_TOKENS`, then `GEN_DECODE_STEPS`
+    greedy steps through `generate` (the path answers take). Prefill is matrix-matrix work, decoding
+    matrix-vector at batch 1: bf16 can win one and lose the other, so the pass holds both, alone and batched
+    as ragtune answers (one at a time for `ask`, in batches for `eval`)."""
     ids = _token_ids(model, GEN_PROMPT_TOKENS)
-    mask = torch.ones_like(ids)
+    batch = ids.repeat(GEN_BATCH, 1)
     pad = model.generation_config.pad_token_id
     pad = pad if pad is not None else model.generation_config.eos_token_id
     pad = pad[0] if isinstance(pad, list) else pad
 
     def run() -> None:
         with torch.inference_mode():
-            model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=GEN_DECODE_STEPS,
-                           min_new_tokens=GEN_DECODE_STEPS, do_sample=False, temperature=None, top_k=None,
-                           top_p=None, pad_token_id=pad)
+            for x in (ids, batch):
+                model.generate(input_ids=x, attention_mask=torch.ones_like(x), max_new_tokens=GEN_DECODE_STEPS,
+                               min_new_tokens=GEN_DECODE_STEPS, do_sample=False, temperature=None, top_k=None,
+                               top_p=None, pad_token_id=pad)
 
     return _synced(model, run)
 
