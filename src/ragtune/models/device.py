@@ -71,9 +71,10 @@ def configure_cpu_threads() -> None:
     5-7), 1 thread against 2, medians of 5 interleaved passes: SmolLM2-135M fp32, 64-token prefill + 8 decode
     steps, 1.36 s vs 13.8 s; MiniLM fp32, 8 texts of 128 tokens, 0.77 s vs 2.20 s; a 1024x1024 fp32 matmul
     44 vs 32 GFLOPS. Torch's threads wait on each other whenever one is preempted, so on cores that other
-    work shares, fewer threads win by far. On an idle machine 2 threads were not measured against 1 here (it
-    never was idle), so the setting stays at all usable CPUs; `torch.set_num_threads(1)` before loading helps
-    a machine that is busy with other work (`ragtune.models.dtype.machine_busy` tells).
+    work shares, fewer threads win by far. Idle, all usable CPUs won every workload (generation alone and
+    batched, embedding, a LoRA step; fp32 and bf16) on a 2-core Xeon and on a 16-core one (bench/threads.py,
+    docs/benchmarks.md), so that is the setting; `torch.set_num_threads(1)` before loading helps a machine
+    that is busy with other work (`ragtune.models.dtype.machine_busy` tells).
     """
     usable = available_cpus()
     if torch.get_num_threads() > usable:
