@@ -73,8 +73,8 @@ def training(path, steps, dtype=None):
                                               f"{i % 5 + 1} days."}] for i in range(400)]
     run = Path("/tmp/runs") / f"{path.name}-{dtype}"
     shutil.rmtree(run, ignore_errors=True)
-    result = train_lora(path, rows, rows[:20], run, TuneConfig(max_steps=steps, epochs=3, device="cuda",
-                                                               checkpoint_every=25, eval_every=25, dtype=dtype))
+    train_lora(path, rows, rows[:20], run, TuneConfig(max_steps=steps, epochs=3, device="cuda", checkpoint_every=25,
+                                                      eval_every=25, dtype=dtype))
     card = json.loads((run / "training_card.json").read_text())
     return {"dtype": card["dtype"], "tokens_per_s": card["tokens_per_s"], "time": card["time"],
             "plan": card["plan"], "train_s": card["train_s"], "steps": card["steps"]}

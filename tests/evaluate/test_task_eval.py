@@ -9,29 +9,11 @@ from ragtune.evaluate.results import read_manifest, read_results
 from ragtune.evaluate.task import STYLE_DIR, evaluate_task, summarize_task_run
 from ragtune.project import Project
 from ragtune.variants import available_variants
-
-CATEGORIES = ["repair", "billing", "delivery"]
-
+from task_helpers import CATEGORIES, ticket_project
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, tiny_llama_path):
-    root = tmp_path_factory.mktemp("task-eval")
-    schema = {"type": "object", "required": ["category", "reply"],
-              "properties": {"category": {"enum": CATEGORIES}, "reply": {"type": "string"}}}
-    (root / "schema.json").write_text(json.dumps(schema))
-    lines = []
-    for i in range(24):
-        category = CATEGORIES[i % 3]
-        lines.append({"id": f"t{i}", "input": f"Ticket {i}: a question about {category}",
-                      "output": json.dumps({"category": category, "reply": f"Dear customer, about {category}."}),
-                      "answers": ["Dear customer"] if i % 2 else []})
-    (root / "tickets.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
-    (root / "ragtune.toml").write_text(
-        f'[models]\ngenerator = "{tiny_llama_path}"\n[generation]\nmax_new_tokens = 6\n'
-        '[eval]\nbatch_size = 4\nlatency_sample = 1\nbootstrap_resamples = 200\n'
-        '[behaviour]\ntask = "tickets.jsonl"\njson_schema = "schema.json"\nlabel_field = "category"\n'
-        'shots = 2\nstyle_samples = 10\ntest_fraction = 0.25\n')
-    return Project(root)
+    return Project(ticket_project(tmp_path_factory.mktemp("task-eval"), tiny_llama_path, examples=24))
 
 
 def test_a_task_without_documents_runs_base_and_fewshot_and_resumes(project):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from cli_helpers import run
-from conftest import build_runs
+from report_runs import build_runs
 
 
 def test_report_by_run_id_inside_a_project(tmp_path):

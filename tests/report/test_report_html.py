@@ -7,7 +7,7 @@ import re
 
 from bs4 import BeautifulSoup
 
-from conftest import QUESTIONS, record, write_run
+from report_runs import QUESTIONS, record, write_run
 from ragtune.report import write_report
 
 SECTIONS = ("headline", "accuracy", "latency", "cost", "freshness", "retrieval", "behaviour", "forgetting",

@@ -1,7 +1,6 @@
 """The behaviour section of the report and rule 14, on a real task run of a tiny random llama (the wiring
 and the figures' provenance, not answer quality)."""
 
-import json
 import re
 
 import pytest
@@ -13,25 +12,13 @@ from ragtune.evaluate.task import evaluate_task, summarize_task_run
 from ragtune.project import Project
 from ragtune.report.data import load_run
 from ragtune.report.html import render_report
-
-CATEGORIES = ["repair", "billing", "delivery"]
+from task_helpers import ticket_project
 
 
 @pytest.fixture(scope="module")
 def task_run(tmp_path_factory, tiny_llama_path):
-    root = tmp_path_factory.mktemp("task-report")
-    schema = {"type": "object", "required": ["category", "reply"],
-              "properties": {"category": {"enum": CATEGORIES}, "reply": {"type": "string"}}}
-    (root / "schema.json").write_text(json.dumps(schema))
-    lines = [{"id": f"t{i}", "input": f"Ticket {i} about {CATEGORIES[i % 3]}",
-              "output": json.dumps({"category": CATEGORIES[i % 3], "reply": "Dear customer, kind regards."}),
-              "answers": ["Dear customer"]} for i in range(20)]
-    (root / "tickets.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
-    (root / "ragtune.toml").write_text(
-        f'[models]\ngenerator = "{tiny_llama_path}"\n[generation]\nmax_new_tokens = 4\n'
-        '[eval]\nbatch_size = 4\nlatency_sample = 1\nbootstrap_resamples = 100\n'
-        '[behaviour]\ntask = "tickets.jsonl"\njson_schema = "schema.json"\nlabel_field = "category"\n'
-        'shots = 2\nstyle_samples = 8\ntest_fraction = 0.25\n')
+    root = ticket_project(tmp_path_factory.mktemp("task-report"), tiny_llama_path, examples=20, max_new_tokens=4,
+                          resamples=100, style_samples=8)
     proj = Project(root)
     run_dir, _ = evaluate_task(proj, variants=["base", "fewshot"], run="task-r")
     summarize_task_run(proj, run_dir)

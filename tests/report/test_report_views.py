@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import build_runs, record, write_run
+from report_runs import build_runs, record, write_run
 from ragtune.report import ReportError
 from ragtune.report.data import RECOMMENDATION, load_run, read_recommendation
 from ragtune.report.freshness import before_after

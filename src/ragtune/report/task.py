@@ -4,6 +4,7 @@ cost against format adherence, and the behaviour verdict (docs/decision.md, rule
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from ragtune import numbers as fmt
 from ragtune.report.charts import bar_chart, scatter_chart
@@ -37,7 +38,8 @@ def task_section(task: RunData | None, colors: dict[str, str], verdict: dict | N
         charts.append(Chart("chart-task-cost", scatter_chart("chart-task-cost", points, xlabel="US$ per 1k queries",
                                                              ylabel="format adherence (%)", colors=colors),
                             "What format adherence costs per query: few-shot and passages make prompts longer."))
-    paragraphs = [f"{task.summary.variants[task.variants[0]].n} held-out examples of {behaviour.get('task', 'the task')} "
+    name = Path(behaviour["task"]).name if behaviour.get("task") else "the task"
+    paragraphs = [f"{task.summary.variants[task.variants[0]].n} held-out examples of {name} "
                   f"({behaviour.get('train', '?')} to learn from; split seed {behaviour.get('split_seed', '?')}), "
                   f"run {task.run_id}. `format` = every configured check passes ({', '.join(behaviour.get('checks') or ['none'])}); "
                   "labels = the label field equals the reference; style = the classifier's probability that an "
