@@ -38,7 +38,7 @@ def test_the_report_shows_every_measured_dimension_with_its_figures(task_run):
         fmt = task.metric(v, "format_ok")
         # the table's format cell is the summary's estimate, not a recomputed one
         assert re.search(rf"<td[^>]*>{re.escape(v)}</td>\s*<td[^>]*>{round(100 * fmt.value)} %", table), v
-    assert f"use {verdict['winner']}" in section
+    assert f"use {verdict['winner']}." in section
     assert "held-out examples" in section and "macro-F1" in section
 
 

@@ -46,7 +46,7 @@ def task_section(task: RunData | None, colors: dict[str, str], verdict: dict | N
                   "output reads like the user's own examples; facts = the reference's facts occur in the output "
                   "(docs/metrics.md, Task behaviour)."]
     if verdict and verdict.get("winner"):
-        paragraphs.append(f"Verdict (rules 11-13): use {verdict['winner']}: {verdict['headline']}.")
+        paragraphs.append(f"Verdict (rules 11-13): use {verdict['winner']}. {verdict['headline']}.")
     return Section("task", title, paragraphs=tuple(paragraphs), charts=tuple(charts),
                    tables=(_table(task, cost, behaviour), _comparisons(task)), notes=_style_note(behaviour))
 
