@@ -81,3 +81,42 @@ def test_the_cli_says_what_is_missing(project, tmp_path):
     assert out.exit_code == 2 and "--questions FILE" in out.text
     out = run("eval", "--task", str(tmp_path / "none.jsonl"), "--project", str(project.settings.root))
     assert out.exit_code == 2 and "no such file" in out.text
+
+
+def test_eval_task_with_freshness_syncs_first_and_scores_stale_facts(project, tmp_path):
+    """`ragtune eval --task FILE --freshness NEW_DOCS`: the index follows the new documents (timed, once per
+    run) before the examples are answered; examples whose fact changed carry `old_answers` (runs last: it
+    moves this module's index to v2)."""
+    new_docs = tmp_path / "v2"
+    (new_docs / "policies").mkdir(parents=True)
+    (new_docs / "policies" / "warranty.md").write_text(
+        "# Warranty\n\nEvery Brightwell kettle now carries a five-year warranty from the date of purchase.\n")
+    lines = [{"id": f"t{i}", "input": f"Is my kettle {i} under warranty?",
+              "output": f"Hello, yes: kettle {i} has a five-year warranty. Kind regards",
+              "answers": ["five-year"], "old_answers": ["two-year"]} for i in range(12)]
+    tickets_v2 = project.settings.root / "tickets_v2.jsonl"
+    tickets_v2.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    root = project.settings.root
+    before = Project(root).index.version
+    result = run("eval", "--task", str(tickets_v2), "--freshness", str(new_docs), "--variants", "base,rag",
+                 "--run", "task-fresh", "--project", str(root))
+    assert result.exit_code == 0, result.output
+    run_dir = root / "runs" / "task-fresh"
+    update = json.loads((run_dir / "freshness.json").read_text())
+    assert update["status"] == "done" and update["version_before"] == before < update["version_after"]
+    assert update["changed"] == ["policies/warranty.md"]
+    records = [json.loads(x) for x in (run_dir / "results.jsonl").read_text().splitlines()]
+    rag = [r for r in records if r["variant"] == "rag"]
+    current = {c.id: c.text for c in Project(root).index.chunks()}
+    retrieved = {h["chunk_id"] for r in rag for h in r["retrieved"]}
+    assert rag and retrieved <= set(current) and any("five-year" in current[c] for c in retrieved)  # the new text
+    summary = json.loads((run_dir / "summary.json").read_text())
+    for v in ("base", "rag"):
+        assert summary["variants"][v]["metrics"]["stale"]["n"] == 3  # every held-out example changed
+    assert json.loads((run_dir / "manifest.json").read_text())["freshness"] == str(new_docs)
+    again = run("eval", "--task", str(tickets_v2), "--freshness", str(new_docs), "--variants", "base,rag",
+                "--run", "task-fresh", "--project", str(root))
+    assert again.exit_code == 0, again.output
+    assert json.loads((run_dir / "freshness.json").read_text()) == update  # resumed: not synced again
+    both = run("eval", "--task", str(tickets_v2), "-q", str(tickets_v2), "--project", str(root))
+    assert both.exit_code == 2 and "separately" in both.text
