@@ -1,6 +1,6 @@
 """The `ragtune` command: a mapping of command names to plain functions, assembled into one Typer app.
 
-Each command module (project, training, evaluation, report, recommend, demo) defines plain functions and
+Each command module (project, training, evaluation, report, recommend, demo, serve) defines plain functions and
 imports only `cli.terminal` and `cli.tables`; this module alone knows them all. A user error (`RagtuneError`)
 is caught here, once, around every command: `error: <message>` on stderr, exit code 2.
 """
@@ -12,7 +12,7 @@ from typing import Callable
 
 import typer
 
-from ragtune.cli import demo, evaluation, project, recommend, report, training
+from ragtune.cli import demo, evaluation, project, recommend, report, serve, training
 from ragtune.cli.terminal import fail
 from ragtune.errors import RagtuneError
 
@@ -28,6 +28,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "synth": training.synth,
     "tune": training.tune,
     "export": training.export,
+    "serve": serve.serve,
 }
 
 

@@ -125,6 +125,19 @@ class BehaviourSettings(Section):
     tone: str = ""
 
 
+class ServeSettings(Section):
+    """`ragtune serve` (README, Serve): where it listens and who may call it."""
+
+    host: str = "127.0.0.1"  # without API keys only a loopback address is allowed
+    port: int = Field(8000, ge=1, le=65535)
+    # The environment variable holding the accepted API keys (comma-separated), never the keys themselves;
+    # unset or empty: no keys, and the server listens on loopback only.
+    api_key_env: str = "RAGTUNE_API_KEYS"
+    variants: list[str] = []  # served as models ([] = every variant the project can run)
+    max_body_bytes: int = Field(1_000_000, ge=1024)  # a larger request is refused with 413
+    max_tokens: int = Field(512, ge=1)  # the most `max_tokens` a request may ask for
+
+
 class CostSettings(Section):
     """Prices for `ragtune.evaluate.cost`; defaults and their sources are in docs/metrics.md (Cost)."""
 

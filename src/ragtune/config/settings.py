@@ -11,8 +11,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ragtune.config.sections import (BehaviourSettings, ChunkSettings, ConstraintSettings, CostSettings, EvalSettings,
-                                     GenerationSettings, ModelSettings, RetrievalSettings, Section, SynthSettings,
-                                     TuneConfig, VariantSettings)
+                                     GenerationSettings, ModelSettings, RetrievalSettings, Section, ServeSettings,
+                                     SynthSettings, TuneConfig, VariantSettings)
 from ragtune.errors import ConfigError
 
 CONFIG_FILE = "ragtune.toml"
@@ -32,6 +32,7 @@ class Settings(Section):
     cost: CostSettings = CostSettings()
     constraints: ConstraintSettings = ConstraintSettings()
     behaviour: BehaviourSettings = BehaviourSettings()
+    serve: ServeSettings = ServeSettings()
     variants: dict[str, VariantSettings] = {}
 
     @property

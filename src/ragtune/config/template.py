@@ -113,6 +113,14 @@ style_samples = 40         # training inputs the base model answers to train the
 style_min_auc = 0.7        # below this cross-validated AUC the style score is not shown
 tone = ""                  # with an [eval] judge: the house tone in words, graded 1-5 per output ("" = off)
 
+[serve]                    # `ragtune serve`: an OpenAI-compatible API over the variants (README, Serve)
+host = "127.0.0.1"         # without API keys only a loopback address is allowed
+port = 8000
+api_key_env = "RAGTUNE_API_KEYS"  # the variable holding accepted keys, comma-separated (never the keys here)
+variants = []              # served as models ([] = every variant the project can run)
+max_body_bytes = 1000000   # larger requests get 413
+max_tokens = 512           # the most tokens one request may ask for
+
 # Your own variants, compared alongside base, rag, ft, ft+rag and raft:
 # [variants.rag-bm25-k3]
 # adapter = "none"         # none | ft | raft | a run id

@@ -1,0 +1,40 @@
+"""Request bodies of the API, as OpenAI's clients send them (unknown fields are ignored, as OpenAI's are)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "developer", "tool"]
+    content: str | list[dict] | None = None
+
+    def text(self) -> str:
+        """The message's text: a plain string, or the text parts of a content list."""
+        if isinstance(self.content, list):
+            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model: str
+    messages: list[ChatMessage] = Field(min_length=1)
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    temperature: float | None = Field(None, ge=0, le=2)
+    stop: str | list[str] | None = None
+    stream: bool = False
+
+
+class EmbeddingRequest(BaseModel):
+    input: str | list[str]
+    model: str | None = None
+
+
+class RetrieveRequest(BaseModel):
+    question: str = Field(min_length=1)
+    retriever: Literal["dense", "bm25", "hybrid"] | None = None
+    k: int | None = Field(None, ge=1, le=100)
+    filters: list[str] = []  # `key=value`, `key!=value`, `key^=prefix`, as `ragtune ask --filter`
