@@ -46,17 +46,18 @@ def accuracy_section(run: RunData, colors: dict[str, str]) -> Section:
 
 def comparisons_table(run: RunData) -> Table:
     """Paired tests on correct answers: which variant is significantly better, if any."""
-    rows = []
-    for c in run.summary.comparisons:
-        if c.metric != CORRECT:
-            continue
-        verdict = Cell(f"{c.better} better", "ok") if c.significant else Cell("no significant difference")
-        diff = fmt.DASH if math.isnan(c.diff) else f"{100 * c.diff:+.0f} pts"
-        rows.append(row(f"{c.a} vs {c.b}", Cell(diff, "num"), c.test, Cell(fmt.p_value(c.p_value), "num"),
-                        Cell(str(c.n), "num"), verdict))
+    rows = [row(*comparison_cells(c)) for c in run.summary.comparisons if c.metric == CORRECT]
     return Table("table-comparisons", ("pair", "difference (a − b)", "test", "p", "questions", "verdict"),
                  tuple(rows), "Paired comparisons on correct answers over the questions both variants answered "
                  "(better only when p < 0.05).")
+
+
+def comparison_cells(c) -> tuple[Cell | str, ...]:
+    """One paired test as table cells: pair, difference (a - b), test, p, questions, verdict."""
+    verdict = Cell(f"{c.better} better", "ok") if c.significant else Cell("no significant difference")
+    diff = fmt.DASH if math.isnan(c.diff) else f"{100 * c.diff:+.0f} pts"
+    return (f"{c.a} vs {c.b}", Cell(diff, "num"), c.test, Cell(fmt.p_value(c.p_value), "num"), Cell(str(c.n), "num"),
+            verdict)
 
 
 def retrieval_section(run: RunData, colors: dict[str, str]) -> Section:

@@ -3,13 +3,13 @@ cost against format adherence, and the behaviour verdict (docs/decision.md, rule
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from ragtune import numbers as fmt
 from ragtune.report.charts import bar_chart, scatter_chart
 from ragtune.report.data import RunData
 from ragtune.report.elements import Cell, Chart, Section, Table, row
+from ragtune.report.quality import comparison_cells
 
 # (metric, label): the dimensions the chart and the table show, where the run measured them.
 DIMENSIONS = (("format_ok", "format"), ("label_correct", "labels"), ("style", "style"), ("judge_tone", "tone (judge)"),
@@ -68,16 +68,10 @@ def _table(task: RunData, cost: dict, behaviour: dict) -> Table:
 
 def _comparisons(task: RunData) -> Table:
     names = dict(TABLE)
-    rows = []
-    for c in task.summary.comparisons:
-        if c.metric not in names:
-            continue
-        verdict = Cell(f"{c.better} better", "ok") if c.significant else Cell("no significant difference")
-        diff = fmt.DASH if math.isnan(c.diff) else f"{100 * c.diff:+.0f} pts"
-        rows.append(row(names[c.metric], f"{c.a} vs {c.b}", Cell(diff, "num"), c.test,
-                        Cell(fmt.p_value(c.p_value), "num"), verdict))
-    return Table("table-task-comparisons", ("dimension", "pair", "difference (a − b)", "test", "p", "verdict"),
-                 tuple(rows), "Paired tests over the examples both variants answered (better only when p < 0.05).")
+    rows = tuple(row(names[c.metric], *comparison_cells(c)) for c in task.summary.comparisons if c.metric in names)
+    return Table("table-task-comparisons", ("dimension", "pair", "difference (a − b)", "test", "p", "examples",
+                                            "verdict"), rows,
+                 "Paired tests over the examples both variants answered (better only when p < 0.05).")
 
 
 def _style_note(behaviour: dict) -> tuple[str, ...]:
