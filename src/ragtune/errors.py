@@ -94,3 +94,11 @@ class ReportError(RagtuneError):
 
 class DemoError(RagtuneError):
     """The demo cannot run as asked."""
+
+
+class DocumentError(RagtuneError, ValueError):
+    """A document write that cannot be done as asked (a bad id, an unreadable file); nothing was changed."""
+
+
+class DocumentNotFound(DocumentError):
+    """No document with that id in the served documents folder."""

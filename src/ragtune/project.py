@@ -7,6 +7,7 @@ evaluation in `ragtune.evaluate.session`.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -50,9 +51,10 @@ class Project:
         c = self.settings.chunking
         return f"chunker=v1;max_tokens={c.max_tokens};overlap={c.overlap}"
 
-    def chunker(self):
+    def chunker(self, embedder: Embedder | None = None):
+        """The chunker of `[chunking]`, counting tokens with `embedder` (default: the project's)."""
         c = self.settings.chunking
-        return make_chunker(self.embedder, max_tokens=c.max_tokens, overlap=c.overlap)
+        return make_chunker(embedder or self.embedder, max_tokens=c.max_tokens, overlap=c.overlap)
 
     def ingest(
         self, path: str | Path, *, rebuild: bool = False, progress: Callable[[int, int], None] | None = None
@@ -69,7 +71,21 @@ class Project:
                 self.settings.index_dir, self.embedder, self.chunker_fingerprint, rebuild=True
             )
         report = self.index.sync(loaded.documents, self.chunker(), progress=progress)
+        if Path(path).is_dir():
+            self._ingested_file.write_text(json.dumps({"path": str(Path(path).resolve())}))
         return IngestReport(load=loaded, sync=report, load_s=load_s)
+
+    @property
+    def _ingested_file(self) -> Path:
+        return Path(self.settings.index_dir) / "ingested_from.json"
+
+    def ingested_folder(self) -> Path | None:
+        """The folder the index was last synced to (`ragtune serve` writes documents there), if it still exists."""
+        try:
+            folder = Path(json.loads(self._ingested_file.read_text())["path"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return folder if folder.is_dir() else None
 
     def generator_named(self, spec: str) -> Generator:
         """A generator named in the project file (a teacher, a judge): ours (base weights) when it is ours."""

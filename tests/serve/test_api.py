@@ -17,7 +17,7 @@ from cli_helpers import run
 from ragtune.config import ServeSettings
 from ragtune.project import Project
 from ragtune.serve import create_app
-from ragtune.serve.app import cut_at_stop
+from ragtune.serve.answers import cut_at_stop
 
 DOCS = Path(__file__).resolve().parents[2] / "examples" / "docs"
 KEYS_ENV = "RAGTUNE_TEST_SERVE_KEYS"

@@ -136,6 +136,15 @@ class ServeSettings(Section):
     variants: list[str] = []  # served as models ([] = every variant the project can run)
     max_body_bytes: int = Field(1_000_000, ge=1024)  # a larger request is refused with 413
     max_tokens: int = Field(512, ge=1)  # the most `max_tokens` a request may ask for
+    max_upload_bytes: int = Field(20_000_000, ge=1024)  # a document larger than this is refused with 413
+    # The folder behind /v1/documents ("": the folder last ingested); each write is synced into the index.
+    documents: str = ""
+    # Questions wait in one bounded queue and are answered in batches of one variant (bench/serve_load.py);
+    # a full queue answers 429 with Retry-After, a question not answered in time 503.
+    max_batch: int = Field(8, ge=1)
+    queue_size: int = Field(64, ge=1)
+    request_timeout_s: float = Field(120.0, gt=0)
+    cors_origins: list[str] = []  # origins a browser may call from ([] = CORS off: same origin only)
 
 
 class CostSettings(Section):

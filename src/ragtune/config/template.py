@@ -120,6 +120,12 @@ api_key_env = "RAGTUNE_API_KEYS"  # the variable holding accepted keys, comma-se
 variants = []              # served as models ([] = every variant the project can run)
 max_body_bytes = 1000000   # larger requests get 413
 max_tokens = 512           # the most tokens one request may ask for
+max_upload_bytes = 20000000  # larger documents get 413
+documents = ""             # the folder behind /v1/documents ("" = the folder last ingested)
+max_batch = 8              # questions of one variant answered together
+queue_size = 64            # questions waiting; beyond this: 429 with Retry-After
+request_timeout_s = 120    # a question not answered in time: 503
+cors_origins = []          # origins a browser page may call from ([] = CORS off)
 
 # Your own variants, compared alongside base, rag, ft, ft+rag and raft:
 # [variants.rag-bm25-k3]

@@ -3,7 +3,7 @@
 from ragtune.corpus.chunker import chunk_document, make_chunker
 from ragtune.corpus.document import Chunk, Document, content_hash
 from ragtune.errors import CorpusError, UnreadableDocument
-from ragtune.corpus.load import SUPPORTED_SUFFIXES, LoadResult, Skipped, load_corpus
+from ragtune.corpus.load import SUPPORTED_SUFFIXES, LoadResult, Skipped, load_corpus, load_file
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -16,5 +16,6 @@ __all__ = [
     "chunk_document",
     "content_hash",
     "load_corpus",
+    "load_file",
     "make_chunker",
 ]

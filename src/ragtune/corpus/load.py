@@ -68,6 +68,19 @@ def load_corpus(path: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_M
     return LoadResult(documents, skipped, ignored)
 
 
+def load_file(file: str | os.PathLike[str], rel: str, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
+    """One file's documents with ids as if it sat at `rel` under the loaded folder (the server stages an
+    upload elsewhere before it takes that place); an unreadable file comes back as skipped."""
+    skipped: list[Skipped] = []
+    try:
+        docs = _load_file(Path(file), rel, max_file_bytes, skipped)
+    except UnreadableDocument as e:
+        return LoadResult([], [Skipped(rel, str(e))], [])
+    except Exception as e:  # a reader bug is reported like a bad file
+        return LoadResult([], [Skipped(rel, f"unexpected error ({type(e).__name__}: {e}); please report this file")], [])
+    return LoadResult(docs, skipped, [])
+
+
 def _load_file(file: Path, rel: str, max_bytes: int, skipped: list[Skipped]) -> list[Document]:
     data = _read_bytes(file, max_bytes)
     if not data.strip():

@@ -10,19 +10,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from ragtune.errors import RagtuneError
+from ragtune.errors import DocumentNotFound, RagtuneError
 
 log = logging.getLogger("ragtune.serve")
 TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
-         413: "invalid_request_error", 429: "rate_limit_error", 503: "service_unavailable"}
+         409: "invalid_request_error", 413: "invalid_request_error", 429: "rate_limit_error", 503: "service_unavailable"}
 
 
 class ApiError(Exception):
     """An error the API answers with: status, message and OpenAI's `code` and `param`."""
 
-    def __init__(self, status: int, message: str, code: str | None = None, param: str | None = None):
+    def __init__(self, status: int, message: str, code: str | None = None, param: str | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
-        self.status, self.message, self.code, self.param = status, message, code, param
+        self.status, self.message, self.code, self.param, self.headers = status, message, code, param, headers
 
 
 def error_response(status: int, message: str, code: str | None = None, param: str | None = None,
@@ -34,7 +35,7 @@ def error_response(status: int, message: str, code: str | None = None, param: st
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, e: ApiError) -> JSONResponse:
-        return error_response(e.status, e.message, e.code, e.param)
+        return error_response(e.status, e.message, e.code, e.param, e.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, e: RequestValidationError) -> JSONResponse:
@@ -46,6 +47,10 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http(_: Request, e: HTTPException) -> JSONResponse:
         return error_response(e.status_code, str(e.detail))
+
+    @app.exception_handler(DocumentNotFound)
+    async def no_document(_: Request, e: DocumentNotFound) -> JSONResponse:
+        return error_response(404, str(e), "document_not_found")
 
     @app.exception_handler(RagtuneError)
     async def user_error(_: Request, e: RagtuneError) -> JSONResponse:

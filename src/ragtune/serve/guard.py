@@ -43,33 +43,41 @@ class TooLarge(Exception):
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for a request body over `limit` bytes, by its Content-Length or as it streams in."""
+    """ASGI middleware: 413 for a request body over `limit` bytes (`upload_limit` under `upload_prefix`, where
+    documents are uploaded), by its Content-Length or as it streams in."""
 
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
+    def __init__(self, app, limit: int, upload_limit: int | None = None, upload_prefix: str | None = None):
+        self.app, self.default, self.upload_limit, self.upload_prefix = app, limit, upload_limit, upload_prefix
+
+    def _limit(self, scope) -> int:
+        if self.upload_prefix and self.upload_limit and scope.get("path", "").startswith(self.upload_prefix):
+            return self.upload_limit
+        return self.default
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self._limit(scope)
         declared = dict(scope.get("headers") or ()).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return await self._refuse(limit, scope, receive, send)
         seen = 0
 
         async def counted():
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 raise TooLarge
             return message
 
         try:
             await self.app(scope, counted, send)
         except TooLarge:
-            await self._refuse(scope, receive, send)
+            await self._refuse(limit, scope, receive, send)
 
-    async def _refuse(self, scope, receive, send):
-        response = error_response(413, f"the request body is over {self.limit} bytes ([serve] max_body_bytes).",
+    async def _refuse(self, limit: int, scope, receive, send):
+        setting = "max_upload_bytes" if limit != self.default else "max_body_bytes"
+        response = error_response(413, f"the request body is over {limit} bytes ([serve] {setting}).",
                                   "request_too_large")
         await response(scope, receive, send)
