@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-ingest bench-train bench-eval bench-generation bench-dense bench-peers clean
+.PHONY: install demo test bench bench-ingest bench-train bench-eval bench-generation bench-dense bench-serve bench-peers clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -52,6 +52,9 @@ bench-generation: install
 
 bench-dense: install
 	$(BIN)/python bench/dense_threads.py
+
+bench-serve: install
+	$(BIN)/python bench/serve_load.py --unbatched
 
 # LlamaIndex and LangChain live in their own venv (extra `bench`), so `make test` never sees them.
 BENCH_VENV ?= .venv-bench
