@@ -105,3 +105,31 @@ def _put_quietly(url: str, body: bytes) -> None:
         httpx.put(url, content=body, timeout=120)
     except httpx.TransportError:
         pass  # the server was killed under it: that is the test
+
+
+def test_sigterm_lets_a_write_in_flight_finish(tmp_path, tiny_llama_path):
+    root = tmp_path / "project"
+    root.mkdir()
+    docs = small_project(root, tiny_llama_path)
+    Project(root).ingest(docs)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start(root, port)
+    replies: list[httpx.Response] = []
+    try:
+        in_flight = threading.Thread(target=lambda: replies.append(
+            httpx.put(url + "/v1/documents/big.md", content=big_document(), timeout=120)))
+        in_flight.start()
+        staged = docs / ".ragtune-pending" / "big.md"
+        deadline = time.monotonic() + 60
+        while not staged.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        server.send_signal(signal.SIGTERM)  # graceful: the write in flight is finished and acknowledged
+        in_flight.join(120)
+        assert server.wait(120) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once it has finished
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert replies and replies[0].status_code == 200, replies and replies[0].text
+    assert (docs / "big.md").is_file()
+    assert "big.md" in set(Project(root).index.doc_ids())
