@@ -23,12 +23,22 @@ def evaluate(
              "questions (or --task examples) about the new state (changed facts carry old_answers)."),
     forgetting: bool = typer.Option(False, "--forgetting",
                                     help="Also ask a shipped general-knowledge probe of base and ft."),
+    sweep_retrieval: bool = typer.Option(False, "--sweep-retrieval",
+                                         help="Choose [retrieval] settings by measurement on held-out questions "
+                                              "(--questions, default synth/val_questions.jsonl) and write them."),
+    write: bool = typer.Option(True, "--write/--no-write", help="With --sweep-retrieval: write the choice into "
+                                                                 "ragtune.toml."),
     project: Path = ProjectOpt,
 ) -> None:
     """Run every variant on the same questions; writes runs/<id>/results.jsonl and summary.json."""
     from ragtune.evaluate.session import evaluate as run_evaluation, summarize_run
 
     proj = open_project(project)
+    if sweep_retrieval:
+        if task is not None or freshness is not None or forgetting or variants:
+            fail("--sweep-retrieval measures retrieval settings on its own; run it without --task, --freshness, "
+                 "--forgetting and --variants.")
+        return _sweep(proj, questions, write)
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
     if task is not None or (questions is None and proj.settings.behaviour.task):
         if questions is not None or forgetting:
@@ -66,3 +76,19 @@ def _evaluate_task(proj, task: Path | None, names: list[str] | None, run: str | 
     for line in describe(verdict):
         console.print(line, markup=False, highlight=False)
     console.print(f"Results: {run_dir / 'results.jsonl'}\nSummary: {run_dir / 'summary.json'}")
+
+
+def _sweep(proj, questions: Path | None, write: bool) -> None:
+    from ragtune.cli.tables import print_sweep
+    from ragtune.evaluate.sweep import sweep_project
+
+    with stage_progress() as (_, progress):
+        result, run_dir = sweep_project(proj, questions, write=write,
+                                        progress=lambda done, total: progress("Retrieval settings", done, total))
+    print_sweep(result)
+    if result.changed:
+        console.print(f"[retrieval] {result.chosen.label}: " + ("written to ragtune.toml." if write else
+                                                                 "not written (--no-write)."))
+    else:
+        console.print("No setting beat the current one with a 95 % CI above zero: ragtune.toml unchanged.")
+    console.print(f"Evidence: {run_dir / 'sweep.json'}")

@@ -144,3 +144,20 @@ def print_task_summary(summary: Summary) -> None:
 
 def _num(x) -> str:
     return "-" if x is None else f"{x:.2f}"
+
+
+def print_sweep(result) -> None:
+    """`eval --sweep-retrieval`: hit@k of every setting on the choose half, then the held-out verdict."""
+    n_choose, n_report = result.questions
+    table = Table(title=f"hit@{result.k} of each [retrieval] setting on {n_choose} questions (95 % CI)",
+                  box=box.SIMPLE_HEAD, padding=(0, 1))
+    for col in ("setting", f"hit@{result.k}"):
+        table.add_column(col, no_wrap=True)
+    for label, estimate in sorted(result.choose.items(), key=lambda kv: -kv[1].value):
+        mark = " (current)" if label == result.current.label else ""
+        table.add_row(escape(label + mark), ci_compact(estimate))
+    console.print(table)
+    r = result.report
+    console.print(f"On {n_report} other questions: {result.chosen.label} {ci_compact(result.report_chosen)} vs "
+                  f"{result.current.label} {ci_compact(result.report_current)} (difference {r.diff:+.2f}, "
+                  f"95 % CI {r.low:+.2f} to {r.high:+.2f}).", markup=False, highlight=False)

@@ -68,18 +68,24 @@ def load_snapshot(table, version: int, dim: int) -> VectorSnapshot:
 def top_k(snapshot: VectorSnapshot, query: np.ndarray, k: int, mask: np.ndarray | None = None
           ) -> list[tuple[int, float]]:
     """(position, cosine similarity) of the k best rows, best first; `mask` keeps only allowed rows."""
-    n = snapshot.matrix.shape[0]
-    if k <= 0 or n == 0:
+    if k <= 0 or snapshot.matrix.shape[0] == 0:
         return []
     q = np.asarray(query, dtype=np.float32).reshape(-1)
     norm = float(np.linalg.norm(q))
     scores = torch.mv(torch.from_numpy(snapshot.matrix), torch.from_numpy(q / norm if norm else q)).numpy()
+    return best_rows(snapshot, scores, k, mask)
+
+
+def best_rows(snapshot: VectorSnapshot, scores: np.ndarray, k: int, mask: np.ndarray | None = None
+              ) -> list[tuple[int, float]]:
+    """(position, score) of the k highest `scores` among the rows `mask` allows, best first, ties by chunk id."""
+    n = len(scores)
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)
         k = min(k, int(mask.sum()))
-        if k == 0:
-            return []
     k = min(k, n)
+    if k <= 0:
+        return []
     part = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
     ids = snapshot.rows.column("id")
     ranked = sorted(part.tolist(), key=lambda i: (-scores[i], ids[i].as_py()))  # ties by chunk id

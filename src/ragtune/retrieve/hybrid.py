@@ -46,7 +46,7 @@ def hybrid_search(index: ChunkIndex, query: str, *, top_k: int = 5, filters: Ite
     if weights["dense"] > 0:
         lists["dense"] = dense_candidates(index, index.embed_query(query), depth, pre)
     if weights["bm25"] > 0:
-        lists["bm25"] = bm25_candidates(index, query, depth, pre.sql())
+        lists["bm25"] = bm25_candidates(index, query, depth, pre)
     fused = rrf_fuse({n: [c.chunk_id for c in cands] for n, cands in lists.items()}, k=rrf_k, weights=weights)
     fused = fused[:top_k]
     by_id: dict[str, Candidate] = {}
