@@ -16,9 +16,10 @@ from typing import Callable
 
 from ragtune.config import Settings, load_settings
 from ragtune.corpus import LoadResult, load_corpus, make_chunker
-from ragtune.errors import ProjectError
+from ragtune.errors import ProjectError, TuneError
 from ragtune.index import ChunkIndex, SyncReport
 from ragtune.models import Embedder, Generator, load_embedder, load_generator
+from ragtune.runs import RETRIEVER_DIR, RETRIEVER_INDEX, find_training_run
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class Project:
                 self.settings.index_dir, self.embedder, self.chunker_fingerprint, rebuild=True
             )
         report = self.index.sync(loaded.documents, self.chunker(), progress=progress)
+        retriever = self._active_retriever_index()
+        if retriever is not None:  # the fine-tuned retriever's index holds the same chunks, always
+            retriever.sync(loaded.documents, self.chunker())
         if Path(path).is_dir():
             self._ingested_file.write_text(json.dumps({"path": str(Path(path).resolve())}))
         return IngestReport(load=loaded, sync=report, load_s=load_s)
@@ -86,6 +90,27 @@ class Project:
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return folder if folder.is_dir() else None
+
+    def retriever_index(self, run: str | None = None) -> ChunkIndex:
+        """The chunks embedded by the fine-tuned retriever of `run` (default: the newest finished
+        `ragtune tune --retriever` run), kept in that run's folder and synced with the project's index."""
+        info = find_training_run(self.settings.runs_dir, "retriever", run)
+        cache = self.__dict__.setdefault("_retriever_indexes", {})
+        if info.id not in cache:
+            from ragtune.models.st_embedder import SentenceTransformerEmbedder
+
+            m = self.settings.models
+            embedder = SentenceTransformerEmbedder(info.path / RETRIEVER_DIR, m.device, m.embed_batch_size,
+                                                   name=f"{info.id}/{RETRIEVER_DIR}")
+            cache[info.id] = ChunkIndex.open(info.path / RETRIEVER_INDEX, embedder, self.chunker_fingerprint)
+        return cache[info.id]
+
+    def _active_retriever_index(self) -> ChunkIndex | None:
+        try:
+            info = find_training_run(self.settings.runs_dir, "retriever")
+        except TuneError:
+            return None
+        return self.retriever_index(info.id) if (info.path / RETRIEVER_INDEX).exists() else None
 
     def generator_named(self, spec: str) -> Generator:
         """A generator named in the project file (a teacher, a judge): ours (base weights) when it is ours."""

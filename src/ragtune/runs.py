@@ -32,7 +32,10 @@ UPDATE = "freshness.json"
 RECOMMENDATION = "recommendation.json"
 REPORT = "report.html"
 FORGETTING_DIR = "forgetting"
-TRAINING_KINDS = ("ft", "raft", "task", "task-rag")  # task: trained on task examples (`ragtune tune --task`)
+# task: trained on task examples (`ragtune tune --task`); retriever: the embedder (`ragtune tune --retriever`)
+TRAINING_KINDS = ("ft", "raft", "task", "task-rag", "retriever")
+RETRIEVER_DIR = "retriever"  # a retriever run's fine-tuned sentence-transformers folder
+RETRIEVER_INDEX = "index"  # and the chunks embedded by it
 PACKAGES = ("ragtune", "torch", "transformers", "peft", "accelerate", "safetensors")
 
 
@@ -235,7 +238,7 @@ def find_training_run(runs_dir: Path, kind: str, run_id: str | None = None, *, d
                 flag = " --with-passages" if kind == "task-rag" else ""
                 raise TuneError(f"no finished {kind} run in {runs_dir}; train one with "
                                 f"`ragtune tune --task FILE{flag}`.")
-            flag = " --raft" if kind == "raft" else ""
+            flag = {"raft": " --raft", "retriever": " --retriever"}.get(kind, "")
             raise TuneError(f"no finished {kind} run in {runs_dir}; train one with `ragtune synth` then "
                             f"`ragtune tune{flag}`.")
         raise TuneError(f"no unfinished {kind} run to resume in {runs_dir}; start one with `ragtune tune`.")

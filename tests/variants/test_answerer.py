@@ -34,7 +34,8 @@ def test_rag_retrieves_with_the_project_settings_and_answers(project):
     assert [a.question for a in answers] == ["How long is the warranty?", "What is the return window?"]
     assert all(a.passages and a.completion.completion_tokens <= 4 for a in answers)
     assert rag.describe() == {"variant": "rag", "generator": rag.generator.name, "adapter": None,
-                              "retriever": "hybrid", "top_k": 5, "system_prompt": None, "shots": None}
+                              "retriever": "hybrid", "top_k": 5, "embedder": "all-MiniLM-L6-v2",
+                              "system_prompt": None, "shots": None}
 
 
 def test_closed_book_and_custom_variants(project):

@@ -6,7 +6,8 @@ from ragtune.variants import VARIANTS, custom_variants, get_variant
 
 
 def test_standard_variants():
-    assert [v for v in VARIANTS] == ["base", "rag", "ft", "ft+rag", "raft"]
+    assert [v for v in VARIANTS] == ["base", "rag", "ft", "ft+rag", "raft", "rag-ftr", "ft+rag-ftr"]
+    assert VARIANTS["rag-ftr"].index == "ftr" and VARIANTS["ft+rag-ftr"].adapter_kind == "ft"
     assert not VARIANTS["base"].retrieval and VARIANTS["ft+rag"].retrieval
     assert VARIANTS["raft"].adapter_kind == "raft" and VARIANTS["rag"].adapter_kind is None
 

@@ -69,11 +69,18 @@ def tune(
                                                 "(from a step time measured before step 1); overrides [tune] max_minutes."),
     rank: Optional[int] = typer.Option(None, help="Override [tune] rank."),
     learning_rate: Optional[float] = typer.Option(None, "--lr", help="Override [tune] learning_rate."),
+    retriever: bool = typer.Option(False, "--retriever", help="Fine-tune the embedder instead, on the synth "
+                                   "question-chunk pairs (for the rag-ftr and ft+rag-ftr variants)."),
 ) -> None:
     """LoRA fine-tune the generator on the synth data; the adapter goes to runs/<id>/adapter/."""
     from ragtune.tune.session import tune_project
 
     proj = open_project(project)
+    if retriever:
+        if raft or task_file or with_passages or data or val or max_steps or max_minutes or rank:
+            fail("--retriever trains the embedder on synth/train_questions.jsonl; it takes --run, --resume, "
+                 "--epochs and --lr only.")
+        return _tune_retriever(proj, run, resume, epochs, learning_rate)
     overrides = {k: v for k, v in {"epochs": epochs, "max_steps": max_steps, "max_minutes": max_minutes, "rank": rank,
                                    "learning_rate": learning_rate}.items() if v is not None}
     if resume and overrides:
@@ -137,3 +144,21 @@ def export(
     with err.status("Merging..."):
         out = export_run(proj, merged, run, kind="raft" if raft else "ft")
     console.print(f"Merged model written to {out}")
+
+
+def _tune_retriever(proj, run: str | None, resume: bool, epochs: int | None, lr: float | None) -> None:
+    from ragtune.tune.retriever import RetrieverConfig
+    from ragtune.tune.retriever_run import tune_retriever
+
+    cfg = RetrieverConfig(**{k: v for k, v in {"epochs": epochs, "lr": lr}.items() if v is not None})
+    with stage_progress() as (_, progress):
+        try:
+            info, card = tune_retriever(proj, run=run, resume=resume, cfg=None if resume else cfg,
+                                        progress=lambda s, t, loss: progress("Training the retriever", s, t),
+                                        index_progress=lambda d, t: progress("Embedding the chunks", d, t))
+        except KeyboardInterrupt:
+            fail("interrupted; continue from the last checkpoint with `ragtune tune --retriever --resume`", code=130)
+    console.print(f"Run [bold]{info.id}[/]: {card['pairs']} pairs, {card['steps']} steps in "
+                  f"{seconds_text(card['seconds'])}, loss {card['loss_first']:.3f} -> {card['loss_last']:.3f}; "
+                  f"{card['chunks']} chunks embedded in {seconds_text(card['index_s'])}.")
+    console.print("Next: [bold]ragtune eval[/] compares rag-ftr (and ft+rag-ftr) with the others.")

@@ -52,12 +52,13 @@ class TrainingSet:
                 "settings": self.settings, "seconds": round(self.seconds, 3)}
 
     def write(self, directory: str | Path) -> dict[str, Path]:
-        """train.jsonl, val.jsonl (chat), val/paraphrase questions, raft_train.jsonl, synth_report.json."""
+        """train.jsonl, val.jsonl (chat), train/val/paraphrase questions, raft_train.jsonl, synth_report.json."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         files = {"train": out / "train.jsonl", "val": out / "val.jsonl", "report": out / "synth_report.json",
-                 "val_questions": out / "val_questions.jsonl"}
+                 "val_questions": out / "val_questions.jsonl", "train_questions": out / "train_questions.jsonl"}
         write_chat_jsonl(files["train"], self.train_conversations())
+        write_questions_jsonl(files["train_questions"], self.split.train, prefix="train-")  # the retriever's pairs
         write_chat_jsonl(files["val"], [qa_messages(p) for p in self.split.val])
         write_questions_jsonl(files["val_questions"], self.split.val, prefix="val-")
         if self.split.paraphrase:

@@ -13,6 +13,7 @@ from ragtune.behaviour.prompt import TaskPrompt
 from ragtune.behaviour.task import open_task
 from ragtune.errors import ProjectError, TuneError
 from ragtune.models.protocols import Generator
+from ragtune.index import ChunkIndex
 from ragtune.project import Project
 from ragtune.retrieve import parse_filter, retrieve
 from ragtune.runs import find_training_run
@@ -49,11 +50,12 @@ def generator_with(proj: Project, adapter: Path | None) -> Generator:
 
 
 def search_with(proj: Project, retriever: str | None = None, top_k: int | None = None,
-                filters: Sequence[str] = ()) -> Search:
-    """A question -> passages function with the project's `[retrieval]` settings, overridable per call."""
+                filters: Sequence[str] = (), index: ChunkIndex | None = None) -> Search:
+    """A question -> passages function with the project's `[retrieval]` settings, overridable per call;
+    `index`: another index of the same chunks (the fine-tuned retriever's) instead of the project's."""
     r = proj.settings.retrieval
     parsed = [parse_filter(f) for f in filters]
-    kind, k, index = retriever or r.retriever, top_k or r.top_k, proj.index
+    kind, k, index = retriever or r.retriever, top_k or r.top_k, index or proj.index
     weights = {"dense": r.dense_weight, "bm25": r.bm25_weight}
 
     def search(question: str):
@@ -76,15 +78,17 @@ def answerer(proj: Project, name: str, *, run: str | None = None, retriever: str
     adapter = adapter_dir(proj, v, run)
     search, kind, k = None, None, None
     if v.retrieval:
-        if proj.index.stats().chunks == 0:
+        index = proj.retriever_index() if v.index == "ftr" else proj.index
+        if index.stats().chunks == 0:
             raise ProjectError("the index is empty: run `ragtune ingest PATH` first, or use a variant without "
                                "retrieval (base, ft)")
         kind = retriever or (None if v.retriever == "default" else v.retriever) or proj.settings.retrieval.retriever
         k = top_k or v.top_k or proj.settings.retrieval.top_k
-        search = search_with(proj, kind, k, filters)
+        search = search_with(proj, kind, k, filters, index)
     g = proj.settings.generation
     tokens = (proj.settings.behaviour.max_new_tokens or g.max_new_tokens) if task is not None else g.max_new_tokens
-    return Answerer(v, generator_with(proj, adapter), adapter, search, kind, k, tokens, g.temperature, task)
+    return Answerer(v, generator_with(proj, adapter), adapter, search, kind, k, tokens, g.temperature, task,
+                    index.embedder.name if search is not None else None)
 
 
 def answerers(proj: Project, names: Iterable[str], task: TaskPrompt | None = None) -> dict[str, Answerer]:
@@ -105,10 +109,12 @@ def available_variants(proj: Project, *, task: bool = False) -> list[str]:
         if (v.retrieval and not indexed) or (v.task_only and not task) or (task and v.adapter in ADAPTER_KINDS
                                                                             and v.adapter not in TASK_ADAPTERS):
             continue
-        if v.adapter is not None:
-            try:
+        try:
+            if v.adapter is not None:
                 adapter_dir(proj, v)
-            except TuneError:
-                continue
+            if v.index == "ftr":
+                find_training_run(proj.settings.runs_dir, "retriever")
+        except TuneError:
+            continue
         out.append(name)
     return out

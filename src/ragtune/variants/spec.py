@@ -10,6 +10,8 @@ The standard set compared everywhere in ragtune:
 | ft     | adapter of the newest `ft` run   | none |
 | ft+rag | adapter of the newest `ft` run   | the project's `[retrieval]` |
 | raft   | adapter of the newest `raft` run | the project's `[retrieval]` |
+| rag-ftr    | base model                  | the project's `[retrieval]` over the fine-tuned retriever's index |
+| ft+rag-ftr | adapter of the newest `ft` run | the same |
 
 A task (`ragtune eval --task`, README Behaviour) is answered by `base` and `rag` with the task's prompt and by:
 
@@ -46,6 +48,7 @@ class Variant:
     top_k: int | None = None  # None: the project's [retrieval] top_k
     system_prompt: str = ""  # "" = ragtune's prompt
     shots: bool = False  # a task's nearest training examples in the prompt (`[behaviour] shots` of them)
+    index: str | None = None  # None: the project's index; "ftr": the newest `ragtune tune --retriever` run's
 
     @property
     def task_only(self) -> bool:
@@ -68,6 +71,8 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("ft", adapter="ft"),
     Variant("ft+rag", adapter="ft", retriever="default"),
     Variant("raft", adapter="raft", retriever="default"),
+    Variant("rag-ftr", retriever="default", index="ftr"),
+    Variant("ft+rag-ftr", adapter="ft", retriever="default", index="ftr"),
 )}
 TASK_VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("fewshot", shots=True),

@@ -1,0 +1,148 @@
+"""The embedder fine-tuned to the corpus (`ragtune tune --retriever`): the cheapest adaptation there is, a
+22M-parameter model trained on CPU in minutes, and the articles' hybrid "fine-tune the retriever, keep a
+general generator".
+
+Data: the synthetic (question, chunk) pairs of the training facts (`synth/train_questions.jsonl`), each
+with one hard negative mined from the index: the best dense hit from another document (what the embedder
+confuses today). Loss: sentence-transformers' MultipleNegativesRankingLoss, each question against its
+chunk, every other chunk of the batch and every hard negative (LlamaIndex's recipe reports +5-10 % hit rate
+for a small embedder on synthetic pairs). A manual loop over the library's loss, so nothing needs the
+`datasets` package; a checkpoint every `save_every` steps (weights, optimizer, RNG, position) lets a killed
+run continue where it stopped.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from ragtune.errors import TuneError
+from ragtune.index import ChunkIndex
+from ragtune.questions import Question
+from ragtune.tune.checkpoint import restore_rng_state, rng_state
+
+MODEL_DIR = "retriever"
+STATE = "retriever_state.pt"
+
+
+@dataclass(frozen=True)
+class Triple:
+    question: str
+    positive: str
+    negative: str
+
+
+@dataclass(frozen=True)
+class RetrieverConfig:
+    epochs: int = 1
+    batch_size: int = 32
+    lr: float = 2e-5
+    warmup: float = 0.1  # share of the steps with a linearly rising learning rate
+    scale: float = 20.0  # MNRL's similarity scale (sentence-transformers' default)
+    seed: int = 0
+    save_every: int = 50
+
+
+def mine_triples(index: ChunkIndex, questions: Sequence[Question], depth: int = 10) -> list[Triple]:
+    """(question, its chunk, the best dense hit of another document) for every question whose chunk is indexed;
+    a chunk's title is embedded with its text, as the index embeds it."""
+    rows = {r["id"]: r for r in index.scan(["id", "doc_id", "title", "text"]).to_pylist()}
+    triples = []
+    for q in questions:
+        positive = rows.get(q.chunk_id)
+        if positive is None:
+            continue
+        hits = index.table.search(index.embed_query(q.question)).distance_type("cosine").limit(depth) \
+            .select(["id", "doc_id"]).to_arrow().to_pylist()
+        negative = next((rows[h["id"]] for h in hits if h["doc_id"] not in q.sources and h["id"] in rows), None)
+        if negative is None:
+            continue
+        triples.append(Triple(q.question, passage_text(positive), passage_text(negative)))
+    return triples
+
+
+def passage_text(row: dict) -> str:
+    return f"{row['title']}\n{row['text']}" if row.get("title") else row["text"]
+
+
+def train_retriever(model, triples: Sequence[Triple], out: Path, cfg: RetrieverConfig = RetrieverConfig(), *,
+                    progress: Callable[[int, int, float], None] | None = None) -> dict:
+    """Fine-tune the SentenceTransformer `model` in place on `triples`; save it to `out/retriever`. A state file
+    in `out` from an earlier, killed call with the same data resumes it. Returns the training record."""
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    if len(triples) < 2:
+        raise TuneError(f"{len(triples)} training pairs for the retriever; it needs at least 2 (run `ragtune "
+                        "synth` on more documents).")
+    order = list(range(len(triples)))
+    random.Random(cfg.seed).shuffle(order)
+    batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
+    batches = [b for b in batches if len(b) > 1] or batches  # a batch of one has no in-batch negatives
+    total = len(batches) * cfg.epochs
+    model.train()
+    loss_fn = MultipleNegativesRankingLoss(model, scale=cfg.scale)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    warm = max(1, int(total * cfg.warmup))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    step, losses, start = 0, [], time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    state_file = out / STATE
+    if state_file.is_file():
+        state = torch.load(state_file, weights_only=False)
+        if state["total"] != total or state["pairs"] != len(triples):
+            raise TuneError(f"{state_file} belongs to another training set; remove it or start a new run.")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        restore_rng_state(state["rng"])
+        step, losses = state["step"], state["losses"]
+    device = next(model.parameters()).device
+    while step < total:
+        batch = [triples[i] for i in batches[step % len(batches)]]
+        features = [_features(model, [getattr(t, part) for t in batch], device)
+                    for part in ("question", "positive", "negative")]
+        loss = loss_fn(features, labels=None)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        step += 1
+        losses.append(float(loss.detach()))
+        if progress:
+            progress(step, total, losses[-1])
+        if step % cfg.save_every == 0 and step < total:
+            _save_state(state_file, model, optimizer, scheduler, step, losses, total, len(triples))
+    model.eval()
+    target = out / MODEL_DIR
+    staged = out / f".{MODEL_DIR}.tmp"
+    shutil.rmtree(staged, ignore_errors=True)
+    model.save(str(staged))
+    shutil.rmtree(target, ignore_errors=True)
+    staged.rename(target)
+    state_file.unlink(missing_ok=True)
+    return {"pairs": len(triples), "steps": total, "epochs": cfg.epochs, "batch_size": cfg.batch_size,
+            "lr": cfg.lr, "loss_first": losses[0], "loss_last": float(np.mean(losses[-5:])),
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
+def _features(model, texts: list[str], device) -> dict[str, torch.Tensor]:
+    features = model.preprocess(texts) if hasattr(model, "preprocess") else model.tokenize(texts)
+    return {k: v.to(device) if hasattr(v, "to") else v for k, v in features.items()}
+
+
+def _save_state(path: Path, model, optimizer, scheduler, step: int, losses: list[float], total: int,
+                pairs: int) -> None:
+    """Written beside and renamed into place: a kill never leaves half a state file."""
+    staged = path.with_suffix(".tmp")
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "rng": rng_state(), "step": step, "losses": losses, "total": total, "pairs": pairs}, staged)
+    staged.replace(path)

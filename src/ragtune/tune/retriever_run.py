@@ -1,0 +1,90 @@
+"""`ragtune tune --retriever` over a project: a `retriever-<time>` run folder holding the fine-tuned embedder
+(`retriever/`), its training card and the chunks it embedded (`index/`, synced with the project's index by
+every later `ragtune ingest`). The `rag-ftr` and `ft+rag-ftr` variants read that index."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+from ragtune.corpus import load_corpus
+from ragtune.errors import ProjectError, TuneError
+from ragtune.project import Project
+from ragtune.questions import load_questions
+from ragtune.runs import (CARD, RETRIEVER_DIR, TrainingRun, file_hash, find_training_run, new_run_id,
+                          read_training_run, write_json, write_training_run)
+from ragtune.tune.retriever import RetrieverConfig, mine_triples, train_retriever
+
+KIND = "retriever"
+
+
+def embedder_path(proj: Project) -> Path:
+    """The local sentence-transformers folder of the project's embedder (what the retriever starts from)."""
+    spec = proj.settings.models.embedder
+    if spec.startswith("openai:"):
+        raise ProjectError(f"[models] embedder = {spec!r} is a remote endpoint; fine-tuning the retriever needs "
+                           "local weights (\"minilm\" or a sentence-transformers folder).")
+    if spec == "minilm":
+        from ragtune.models.packaged import packaged_embedder_path
+
+        return packaged_embedder_path()
+    return proj.path(spec)
+
+
+def tune_retriever(proj: Project, *, run: str | None = None, resume: bool = False,
+                   cfg: RetrieverConfig | None = None, progress: Callable[[int, int, float], None] | None = None,
+                   index_progress: Callable[[int, int], None] | None = None) -> tuple[TrainingRun, dict]:
+    """Train the retriever on `synth/train_questions.jsonl`, then embed the corpus with it; returns the run and
+    its training card (pairs, steps, loss, training and indexing seconds)."""
+    from sentence_transformers import SentenceTransformer
+
+    runs = proj.settings.runs_dir
+    if resume:
+        info = find_training_run(runs, KIND, run, done=False) if run is None else read_training_run(runs / run)
+        if info.status == "done":
+            raise ProjectError(f"run {info.id} already finished; start a new one without --resume.")
+        record = info.record
+        if file_hash(Path(record["data"]["train"])) != record["data"]["train_hash"]:
+            raise ProjectError(f"{record['data']['train']} changed since run {info.id} started; start a new run.")
+        cfg = RetrieverConfig(**record["config"])
+    else:
+        cfg = cfg or RetrieverConfig()
+        train = proj.settings.synth_dir / "train_questions.jsonl"
+        if not train.is_file():
+            raise ProjectError(f"{train} not found: run `ragtune synth` (it writes the question-chunk pairs the "
+                               "retriever trains on).")
+        record = {"kind": KIND, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "status": "running",
+                  "base_model": proj.settings.models.embedder,
+                  "data": {"train": str(train.resolve()), "train_hash": file_hash(train)}, "config": asdict(cfg)}
+        run_id = run or new_run_id(KIND, runs)
+        write_training_run(runs / run_id, record)
+        info = read_training_run(runs / run_id)
+    folder = proj.ingested_folder()
+    if folder is None:
+        raise ProjectError("the retriever's index is built from the folder last ingested, and there is none: "
+                           "run `ragtune ingest FOLDER` first.")
+    questions = load_questions(record["data"]["train"])
+    mined = time.perf_counter()
+    triples = mine_triples(proj.index, questions)
+    mined = time.perf_counter() - mined
+    device = proj.settings.models.device
+    model = SentenceTransformer(str(embedder_path(proj)), device=None if device == "auto" else device,
+                                local_files_only=True)
+    trained = train_retriever(model, triples, info.path, cfg, progress=progress)
+    started = time.perf_counter()
+    card = trained | {"questions": len(questions), "mining_s": round(mined, 1), "base_model": record["base_model"]}
+    write_training_run(info.path, {**record, "status": "done", "steps": trained["steps"]})  # now it opens
+    try:
+        index = proj.retriever_index(info.id)
+        report = index.sync(load_corpus(folder).documents, proj.chunker(), progress=index_progress)
+    except Exception:
+        write_training_run(info.path, {**record, "status": "running"})  # the index is part of the run
+        raise
+    card |= {"index_s": round(time.perf_counter() - started, 1), "chunks": report.chunks_embedded,
+             "folder": str(folder), "model": str(info.path / RETRIEVER_DIR)}
+    write_json(info.path / CARD, card)
+    if not (info.path / RETRIEVER_DIR).is_dir():
+        raise TuneError(f"{info.path / RETRIEVER_DIR} was not written.")
+    return read_training_run(info.path), card
