@@ -19,6 +19,7 @@ from ragtune.corpus import LoadResult, load_corpus, make_chunker
 from ragtune.errors import ProjectError, TuneError
 from ragtune.index import ChunkIndex, SyncReport
 from ragtune.models import Embedder, Generator, load_embedder, load_generator
+from ragtune.retrieve.rerank import BudgetedReranker
 from ragtune.runs import RETRIEVER_DIR, RETRIEVER_INDEX, find_training_run
 
 
@@ -90,6 +91,17 @@ class Project:
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return folder if folder.is_dir() else None
+
+    @cached_property
+    def reranker(self) -> BudgetedReranker | None:
+        """The `[retrieval] rerank` model within its latency budget, or None when reranking is off."""
+        r, m = self.settings.retrieval, self.settings.models
+        if not r.rerank:
+            return None
+        from ragtune.models.rerank import load_reranker
+
+        spec = r.rerank if r.rerank.startswith("openai:") else str(self.path(r.rerank))
+        return BudgetedReranker(load_reranker(spec, m.api_base, m.api_key_env, m.device), r.rerank_budget_ms / 1000)
 
     def retriever_index(self, run: str | None = None) -> ChunkIndex:
         """The chunks embedded by the fine-tuned retriever of `run` (default: the newest finished

@@ -36,6 +36,12 @@ class RetrievalSettings(Section):
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(1.0, ge=0)
     bm25_weight: float = Field(1.0, ge=0)
+    # Optional reranking: a sentence-transformers CrossEncoder folder or "openai:<model>" (the endpoint's
+    # /rerank at [models] api_base); "" = off. It scores up to `rerank_depth` candidates, as many as fit
+    # `rerank_budget_ms` at its measured speed.
+    rerank: str = ""
+    rerank_depth: int = Field(20, ge=1)
+    rerank_budget_ms: float = Field(300.0, gt=0)
 
 
 class GenerationSettings(Section):

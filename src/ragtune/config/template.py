@@ -28,6 +28,9 @@ top_k = 5
 rrf_k = 60                 # reciprocal rank fusion constant
 dense_weight = 1.0
 bm25_weight = 1.0
+rerank = ""                # a CrossEncoder folder or "openai:<model>" (its /rerank); "" = off
+rerank_depth = 20          # candidates the reranker may score
+rerank_budget_ms = 300     # it scores as many as fit this, at its measured speed
 
 [generation]
 max_new_tokens = 256

@@ -223,6 +223,7 @@ class Manifest:
     generator: Mapping[str, Any] | None = None  # {spec, hash}
     embedder: str | None = None
     adapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # {path, hash} per adapter variant
+    retrievers: Mapping[str, str] = field(default_factory=dict)  # the retriever run of each -ftr variant
     seed: int | None = None
     temperature: float | None = None
     created: str | None = None

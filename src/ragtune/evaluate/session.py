@@ -121,18 +121,28 @@ def summarize_run(proj: Project, run_dir: Path, *,
 
 
 def _training_costs(proj: Project, manifest: Manifest) -> dict[str, TrainingCost | None]:
-    """What retraining each adapter variant costs: its training card plus the synthesis it trained on."""
+    """What retraining each trained variant costs: the training card of its adapter and of its fine-tuned
+    retriever (both, for ft+rag-ftr), each plus the synthesis it trained on."""
     training: dict[str, TrainingCost | None] = {}
-    for v, a in manifest.adapters.items():
-        run_path = Path(a["path"]).parent
-        record = read_training_run(run_path).record if (run_path / RUN_FILE).is_file() else {}
-        train = (record.get("data") or {}).get("train")
-        synth_report = Path(train).parent / "synth_report.json" if train else None
+    runs = {v: [Path(a["path"]).parent] for v, a in manifest.adapters.items()}
+    for v, path in manifest.retrievers.items():
+        runs.setdefault(v, []).append(Path(path))
+    for v, paths in runs.items():
         try:
-            training[v] = load_training_cost(run_path, synth_report, proj.settings.cost)
+            costs = [_run_cost(proj, p) for p in paths]
         except ValueError:
             training[v] = None
+            continue
+        training[v] = TrainingCost(sum(c.seconds for c in costs), sum(c.tokens for c in costs),
+                                   sum(c.usd for c in costs))
     return training
+
+
+def _run_cost(proj: Project, run_path: Path) -> TrainingCost:
+    record = read_training_run(run_path).record if (run_path / RUN_FILE).is_file() else {}
+    train = (record.get("data") or {}).get("train")
+    synth_report = Path(train).parent / "synth_report.json" if train else None
+    return load_training_cost(run_path, synth_report, proj.settings.cost)
 
 
 def eval_manifest(proj: Project, questions: Path, answering: Mapping[str, Answerer], freshness: str | Path | None) -> dict:
@@ -150,6 +160,8 @@ def eval_manifest(proj: Project, questions: Path, answering: Mapping[str, Answer
             "dtype": _dtype_choices(proj, answering),
             "adapters": {v: {"path": str(a.adapter), "hash": file_hash(a.adapter / "adapter_model.safetensors")}
                          for v, a in answering.items() if a.adapter is not None},
+            "retrievers": {v: str(proj.retriever_index().path.parent) for v, a in answering.items()
+                           if a.variant.index == "ftr"},
             "seed": proj.settings.eval.seed, "temperature": proj.settings.generation.temperature}
 
 

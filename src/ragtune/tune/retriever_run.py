@@ -82,8 +82,11 @@ def tune_retriever(proj: Project, *, run: str | None = None, resume: bool = Fals
     except Exception:
         write_training_run(info.path, {**record, "status": "running"})  # the index is part of the run
         raise
-    card |= {"index_s": round(time.perf_counter() - started, 1), "chunks": report.chunks_embedded,
-             "folder": str(folder), "model": str(info.path / RETRIEVER_DIR)}
+    index_s = time.perf_counter() - started
+    # wall_s and train_s as a LoRA card has them, so the cost model prices a retrain the same way
+    card |= {"index_s": round(index_s, 1), "chunks": report.chunks_embedded, "folder": str(folder),
+             "model": str(info.path / RETRIEVER_DIR), "train_s": trained["seconds"],
+             "wall_s": round(mined + trained["seconds"] + index_s, 1)}
     write_json(info.path / CARD, card)
     if not (info.path / RETRIEVER_DIR).is_dir():
         raise TuneError(f"{info.path / RETRIEVER_DIR} was not written.")

@@ -57,9 +57,12 @@ def search_with(proj: Project, retriever: str | None = None, top_k: int | None =
     parsed = [parse_filter(f) for f in filters]
     kind, k, index = retriever or r.retriever, top_k or r.top_k, index or proj.index
     weights = {"dense": r.dense_weight, "bm25": r.bm25_weight}
+    reranker = proj.reranker
+    depth = max(k, r.rerank_depth) if reranker is not None else k
 
     def search(question: str):
-        return retrieve(index, question, retriever=kind, top_k=k, filters=parsed, rrf_k=r.rrf_k, weights=weights)
+        hits = retrieve(index, question, retriever=kind, top_k=depth, filters=parsed, rrf_k=r.rrf_k, weights=weights)
+        return reranker.rerank(question, hits, k) if reranker is not None else hits
 
     return search
 
