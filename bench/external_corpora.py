@@ -2,11 +2,11 @@
 (issue 19): never from ragtune's own question generator, never tuned on the bundled example.
 
 - `man`: a seeded sample of 1000 of the section 1 and 8 manual pages installed here (not the 16k generated
-  `gcloud` pages; 1-100 kB of text), rendered by `man` to text, one file per page, aliases left out. Questions: the NAME
-  line's summary as a request ("Which command does this: compress or expand files?", kept only when
-  it names none of the page's commands); one option entry per page ("What does the option --all of ls
-  do?", never quoting the option's description); and one of its options found on at most 3 pages, the
-  page unnamed ("Which command has the option --dereference-args?", relevant: every page with it).
+  `gcloud` pages; 1-100 kB of text), rendered by `man` to text, one file per page, aliases left out.
+  Questions per page: the NAME line's summary as a request ("Which command does this: compress or expand
+  files?", kept only when it names none of the page's commands); one option entry ("What does the option
+  --all of ls do?", never quoting the option's description); one option found on at most 3 pages, the page
+  unnamed ("Which command has the option --dereference-args?", relevant: every page with it).
 - `python`: the library reference of Debian's `python3.11-doc` (`apt-get install python3.11-doc`), one
   HTML page per module, its main body only. Questions: the first sentence of a documented function,
   method or class ("Which function copy the contents ... ?"), kept only when it names neither the object
@@ -40,7 +40,6 @@ COMMON_OPTIONS = {"--help", "--version", "--usage"}
 DEFAULT_DOCS = {"man": 1000, "python": None}  # man: ~1700 pages qualify; 1000 keep the ingest to minutes
 MAX_SHARED = 3  # a summary or first sentence shared by more pages than this asks nothing specific
 _OVERSTRIKE = re.compile(r".\x08")
-_SECTION = re.compile(r"^[A-Z][A-Z0-9 /&()-]*$")
 _LONG_OPTION = re.compile(r"(?<![\w-])--[A-Za-z0-9][\w-]*")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
@@ -52,10 +51,6 @@ class Question:
     relevant: list[str]
     split: str
     kind: str
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("RAGTUNE_BENCH_CACHE", Path.home() / ".cache" / "ragtune-bench"))
 
 
 # --- man pages: pure parsing -------------------------------------------------------------------------
@@ -73,22 +68,14 @@ def _join(lines: list[str]) -> str:
     return re.sub(r"\s+", " ", out)
 
 
-def sections(text: str) -> dict[str, list[str]]:
-    """Section heading (a capitalised line at column 0) -> its lines; the page's title lines are left out."""
-    out: dict[str, list[str]] = {}
-    current = None
-    for line in text.splitlines():
-        if line and not line[0].isspace() and _SECTION.match(line.strip()):
-            current = line.strip()
-            out.setdefault(current, [])
-        elif current is not None:
-            out[current].append(line)
-    return out
-
-
 def name_line(text: str) -> tuple[list[str], str] | None:
     """The NAME section as (the names it lists, the summary), e.g. (["gzip", "gunzip"], "compress files")."""
-    body = _join([s for s in sections(text).get("NAME", []) if s.strip()])
+    lines = text.splitlines()
+    start = next((i + 1 for i, line in enumerate(lines) if line.strip() == "NAME" and not line[0].isspace()), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start, len(lines)) if lines[i][:1].strip()), len(lines))  # next heading
+    body = _join([s for s in lines[start:end] if s.strip()])
     for dash in (" - ", " \u2014 ", " \u2013 ", " -- "):
         if dash in body:
             names, summary = body.split(dash, 1)
@@ -126,13 +113,9 @@ def options(text: str) -> dict[str, str]:
     return out
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9][a-z0-9_+.-]*[a-z0-9+]|[a-z0-9]", text.lower()))
-
-
 def mentions(text: str, names: list[str]) -> bool:
     """Whether `text` names any of `names` as a word (case-insensitive), e.g. "gzip" in "gzip files"."""
-    words = _words(text)
+    words = set(re.findall(r"[a-z0-9][a-z0-9_+.-]*[a-z0-9+]|[a-z0-9]", text.lower()))
     return any(n.lower() in words for n in names)
 
 
@@ -146,14 +129,6 @@ def name_question(page: str, names: list[str], summary: str) -> str | None:
     if len(summary.split()) < 3 or mentions(summary, [page, *names]):
         return None
     return f"Which command does this: {lower_first(summary)}?"
-
-
-def option_question(page: str, option: str) -> str:
-    return f"What does the option {option} of {page} do?"
-
-
-def which_question(option: str) -> str:
-    return f"Which command has the option {option}?"
 
 
 def man_questions(pages: dict[str, str], seed: int = SEED) -> list[Question]:
@@ -173,12 +148,13 @@ def man_questions(pages: dict[str, str], seed: int = SEED) -> list[Question]:
         if p and len(same := by_summary[p[1].lower()]) <= MAX_SHARED and (q := name_question(page, p[0], p[1])):
             out.append(Question(f"man-name-{page}", q, sorted(same), split, "name"))
         if opts[doc]:
-            opt = rng.choice(opts[doc])
-            out.append(Question(f"man-option-{page}{opt}", option_question(page, opt), [doc], split, "option"))
+            o = rng.choice(opts[doc])
+            out.append(Question(f"man-option-{page}{o}", f"What does the option {o} of {page} do?", [doc], split,
+                                "option"))
         if rare := [o for o in opts[doc] if len(by_option[o]) <= MAX_SHARED]:
-            opt = rng.choice(rare)
-            out.append(Question(f"man-which-{page}{opt}", which_question(opt), sorted(by_option[opt]), split,
-                                "which-option"))
+            o = rng.choice(rare)
+            out.append(Question(f"man-which-{page}{o}", f"Which command has the option {o}?", sorted(by_option[o]),
+                                split, "which-option"))
     return out
 
 
@@ -286,7 +262,8 @@ def build(corpus: str, max_docs: int | None = None, *, min_bytes: int = 1000, ma
     max_docs = max_docs or DEFAULT_DOCS.get(corpus)
     params = {"corpus": corpus, "max_docs": max_docs, "min_bytes": min_bytes, "max_bytes": max_bytes,
               "seed": SEED, "build_version": BUILD_VERSION.get(corpus)}
-    root = cache_root() / (corpus if max_docs is None else f"{corpus}-{max_docs}")
+    cache = Path(os.environ.get("RAGTUNE_BENCH_CACHE", Path.home() / ".cache" / "ragtune-bench"))
+    root = cache / (corpus if max_docs is None else f"{corpus}-{max_docs}")
     meta = root / "corpus.json"
     if meta.exists() and json.loads(meta.read_text()).get("params") == params:
         return root

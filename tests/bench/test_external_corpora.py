@@ -66,6 +66,15 @@ def test_questions_never_name_the_page_nor_quote_the_option_description():
     assert len({q.split for q in questions if q.relevant == ["frob.txt"]}) == 1  # a page's questions: one side
 
 
+def test_which_option_questions_name_no_page_and_count_every_page_with_the_option():
+    questions = ec.man_questions({"frob.txt": FROB, "grind.txt": OTHER})
+    which = [q for q in questions if q.kind == "which-option"]
+    assert len(which) == 2 and all(q.relevant == ["frob.txt", "grind.txt"] for q in which)
+    for q in which:
+        assert q.question in {f"Which command has the option {o}?" for o in ("--level", "--dry-run")}
+        assert not ec.mentions(q.question, ["frob", "unfrob", "grind"])
+
+
 def test_a_summary_that_names_its_command_asks_nothing():
     assert ec.name_question("frob", ["frob"], "frob the bits of files in place") is None
     assert not [q for q in ec.man_questions({"frob.txt": SELFISH}) if q.kind == "name"]

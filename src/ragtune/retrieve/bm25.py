@@ -23,7 +23,7 @@ import numpy as np
 
 from ragtune.index.store import FTS_COLUMN, ChunkIndex
 from ragtune.index.vectors import VectorSnapshot, best_rows
-from ragtune.retrieve.dense import Candidate, row_of
+from ragtune.retrieve.dense import Candidate, rows_of
 from ragtune.retrieve.filters import Filter, Prefilter, prefilter
 from ragtune.retrieve.hit import RESULT_COLUMNS, Hit, hit_from_row
 
@@ -62,8 +62,9 @@ def bm25_search(index: ChunkIndex, query: str, *, top_k: int = 5, filters: Itera
     pre = prefilter(index, filters)
     if pre.matches_nothing:
         return []
-    return [hit_from_row(row_of(c), c.score, {"bm25": rank}, {"bm25": c.score})
-            for rank, c in enumerate(bm25_candidates(index, query, top_k, pre), start=1)]
+    found = bm25_candidates(index, query, top_k, pre)
+    return [hit_from_row(row, c.score, {"bm25": rank}, {"bm25": c.score})
+            for rank, (c, row) in enumerate(zip(found, rows_of(found)), start=1)]
 
 
 # -- in memory --------------------------------------------------------------------------------------

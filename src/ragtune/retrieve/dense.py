@@ -48,11 +48,19 @@ def _lance_dense(index: ChunkIndex, query: np.ndarray, limit: int, where: str | 
     return sorted(found, key=lambda c: (-c.score, c.chunk_id))
 
 
-def row_of(candidate: Candidate) -> dict[str, Any]:
-    if candidate.row is not None:
-        return candidate.row
-    assert candidate.snapshot is not None
-    return candidate.snapshot.rows.slice(candidate.position, 1).to_pylist()[0]
+def rows_of(candidates: list[Candidate]) -> list[dict[str, Any]]:
+    """The hit columns of each candidate: read with the search, or taken from its snapshot in one call per
+    snapshot (a slice per row cost about 10 us each, a quarter of a 40-chunk BM25 search)."""
+    by_snapshot: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        if c.row is None:
+            by_snapshot.setdefault(id(c.snapshot), []).append(c)
+    taken: dict[tuple[int, int], dict[str, Any]] = {}
+    for key, group in by_snapshot.items():
+        positions = [c.position for c in group]
+        for position, row in zip(positions, group[0].snapshot.rows.take(positions).to_pylist()):
+            taken[(key, position)] = row
+    return [c.row if c.row is not None else taken[(id(c.snapshot), c.position)] for c in candidates]
 
 
 def dense_search(index: ChunkIndex, query: str, *, top_k: int = 5, filters: Iterable[str | Filter] = ()) -> list[Hit]:
@@ -61,5 +69,5 @@ def dense_search(index: ChunkIndex, query: str, *, top_k: int = 5, filters: Iter
     if pre.matches_nothing:
         return []
     found = dense_candidates(index, index.embed_query(query), top_k, pre)
-    return [hit_from_row(row_of(c), c.score, {"dense": rank}, {"dense": c.score})
-            for rank, c in enumerate(found, start=1)]
+    return [hit_from_row(row, c.score, {"dense": rank}, {"dense": c.score})
+            for rank, (c, row) in enumerate(zip(found, rows_of(found)), start=1)]

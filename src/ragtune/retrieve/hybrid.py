@@ -11,7 +11,7 @@ from typing import Iterable, Mapping, Sequence
 
 from ragtune.index.store import ChunkIndex
 from ragtune.retrieve.bm25 import bm25_candidates
-from ragtune.retrieve.dense import Candidate, dense_candidates, row_of
+from ragtune.retrieve.dense import Candidate, dense_candidates, rows_of
 from ragtune.retrieve.filters import Filter, prefilter
 from ragtune.retrieve.hit import Hit, hit_from_row
 
@@ -55,8 +55,8 @@ def hybrid_search(index: ChunkIndex, query: str, *, top_k: int = 5, filters: Ite
             if c.chunk_id not in by_id or (by_id[c.chunk_id].row is None and c.row is not None):
                 by_id[c.chunk_id] = c
     hits = []
-    for cid, score in fused:
-        row = row_of(by_id[cid])
+    rows = rows_of([by_id[cid] for cid, _ in fused])
+    for (cid, score), row in zip(fused, rows):
         ranks, raw = {}, {}
         for name, cands in lists.items():
             for rank, c in enumerate(cands, start=1):
