@@ -53,22 +53,34 @@ class RetrieverConfig:
     max_pairs: int | None = 2000
 
 
-def mine_triples(index: ChunkIndex, questions: Sequence[Question], depth: int = 10) -> list[Triple]:
-    """(question, its chunk, the best dense hit of another document) for every question whose chunk is indexed;
-    a chunk's title is embedded with its text, as the index embeds it."""
+def mine_triples(index: ChunkIndex, questions: Sequence[Question], depth: int = 10, *,
+                 limit: int | None = None, seed: int = 0) -> list[Triple]:
+    """(question, its chunk, the best dense hit of another document) for every question whose chunk is indexed
+    (a seeded sample of `limit` of them); a chunk's title is embedded with its text, as the index embeds it."""
     rows = {r["id"]: r for r in index.scan(["id", "doc_id", "title", "text"]).to_pylist()}
+    usable = [q for q in questions if q.chunk_id in rows]
+    if limit is not None and len(usable) > limit:
+        usable = random.Random(seed).sample(usable, limit)
+    vectors = np.asarray(index.embedder.embed([q.question for q in usable]), dtype=np.float32) if usable else []
     triples = []
-    for q in questions:
-        positive = rows.get(q.chunk_id)
-        if positive is None:
-            continue
-        hits = index.table.search(index.embed_query(q.question)).distance_type("cosine").limit(depth) \
-            .select(["id", "doc_id"]).to_arrow().to_pylist()
-        negative = next((rows[h["id"]] for h in hits if h["doc_id"] not in q.sources and h["id"] in rows), None)
-        if negative is None:
-            continue
-        triples.append(Triple(q.question, passage_text(positive), passage_text(negative)))
+    for q, vector in zip(usable, vectors):
+        found = _nearest(index, vector, depth)
+        negative = next((rows[c] for c in found if c in rows and rows[c]["doc_id"] not in q.sources), None)
+        if negative is not None:
+            triples.append(Triple(q.question, passage_text(rows[q.chunk_id]), passage_text(negative)))
     return triples
+
+
+def _nearest(index: ChunkIndex, vector: np.ndarray, depth: int) -> list[str]:
+    """Chunk ids nearest to `vector`: in memory where the index has its snapshot, else Lance's search."""
+    from ragtune.index.vectors import top_k
+
+    snapshot = index.vector_snapshot()
+    if snapshot is not None:
+        ids = snapshot.rows.column("id")
+        return [ids[i].as_py() for i, _ in top_k(snapshot, vector, depth)]
+    hits = index.table.search(vector).distance_type("cosine").limit(depth).select(["id"]).to_arrow()
+    return hits.column("id").to_pylist()
 
 
 def passage_text(row: dict) -> str:

@@ -67,7 +67,7 @@ def tune_retriever(proj: Project, *, run: str | None = None, resume: bool = Fals
                            "run `ragtune ingest FOLDER` first.")
     questions = load_questions(record["data"]["train"])
     mined = time.perf_counter()
-    triples = mine_triples(proj.index, questions)
+    triples = mine_triples(proj.index, questions, limit=cfg.max_pairs, seed=cfg.seed)
     mined = time.perf_counter() - mined
     device = proj.settings.models.device
     model = SentenceTransformer(str(embedder_path(proj)), device=None if device == "auto" else device,
