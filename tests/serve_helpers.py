@@ -46,3 +46,20 @@ def serving(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+def browser(tmp_path: Path, chromium: str, chromedriver: str, window: str = "1280,2000"):
+    """Headless Chromium driven by selenium through the system's chromedriver (never a downloaded one)."""
+    import os
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    from ragtune.report.screenshot import CHROMIUM_FLAGS
+
+    os.environ["SE_OFFLINE"] = "true"  # selenium-manager must never download a driver
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (*CHROMIUM_FLAGS, f"--window-size={window}", f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))

@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from ragtune.report import write_report
-from ragtune.report.screenshot import CHROMIUM_FLAGS, find_chromium, screenshot
+from ragtune.report.screenshot import find_chromium, screenshot
+from serve_helpers import browser as open_browser
 
 from test_report_html import CHARTS, SECTIONS, TABLES
 
@@ -20,16 +21,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def browser(tmp_path, monkeypatch):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed: pip install -e '.[dev]'")
-    from selenium.webdriver.chrome.service import Service
-
-    monkeypatch.setenv("SE_OFFLINE", "true")  # selenium-manager must never download a driver
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (*CHROMIUM_FLAGS, "--window-size=1280,4000", f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+def browser(tmp_path):
+    pytest.importorskip("selenium.webdriver", reason="selenium not installed: pip install -e '.[dev]'")
+    driver = open_browser(tmp_path, CHROMIUM, CHROMEDRIVER, window="1280,4000")
     yield driver
     driver.quit()
 

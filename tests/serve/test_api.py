@@ -2,59 +2,36 @@
 as the generator, the packaged MiniLM as the embedder, examples/docs indexed): wiring, not answer quality."""
 
 import os
-import shutil
-import socket
-import threading
-import time
-from pathlib import Path
 
 import httpx
 import openai
 import pytest
-import uvicorn
 
 from cli_helpers import run
 from ragtune.config import ServeSettings
 from ragtune.project import Project
 from ragtune.serve import create_app
 from ragtune.serve.answers import cut_at_stop
+from serve_helpers import serving, small_project
 
-DOCS = Path(__file__).resolve().parents[2] / "examples" / "docs"
 KEYS_ENV = "RAGTUNE_TEST_SERVE_KEYS"
 KEY = "test-key-1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, tiny_llama_path):
     root = tmp_path_factory.mktemp("serve")
-    shutil.copytree(DOCS / "policies", root / "docs" / "policies")
-    (root / "ragtune.toml").write_text(f'[models]\ngenerator = "{tiny_llama_path}"\ndevice = "cpu"\n'
-                                       '[generation]\nmax_new_tokens = 8\n')
+    docs = small_project(root, tiny_llama_path)
     proj = Project(root)
-    proj.ingest(root / "docs")
+    proj.ingest(docs)
     os.environ[KEYS_ENV] = f"{KEY}, second-key"
     try:
         app = create_app(proj, ServeSettings(api_key_env=KEYS_ENV, max_body_bytes=200_000, max_tokens=16),
                          ["base", "rag"])
     finally:
         del os.environ[KEYS_ENV]
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}", proj
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield url, proj
 
 
 @pytest.fixture

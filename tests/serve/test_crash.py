@@ -40,6 +40,24 @@ def rows(root: Path) -> dict[tuple[str, int], tuple[str, np.ndarray]]:
     return {(r["doc_id"], r["idx"]): (r["chunk_hash"], np.asarray(r["vector"])) for r in table}
 
 
+def ingested(tmp_path: Path, tiny_llama_path: Path) -> tuple[Path, Path, int]:
+    """A small project, ingested, and a free port for its server: (root, docs, port)."""
+    root = tmp_path / "project"
+    root.mkdir()
+    docs = small_project(root, tiny_llama_path)
+    Project(root).ingest(docs)
+    return root, docs, free_port()
+
+
+def staged_upload(docs: Path) -> Path:
+    """Wait (60 s at most) until the server has staged the upload `big.md`: the write is in flight."""
+    staged = docs / ".ragtune-pending" / "big.md"
+    deadline = time.monotonic() + 60
+    while not staged.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return staged
+
+
 def big_document() -> bytes:
     rng = np.random.default_rng(0)
     words = [f"term{n}" for n in range(5000)]
@@ -48,11 +66,7 @@ def big_document() -> bytes:
 
 
 def test_kill_during_a_write_then_restart_equals_a_clean_rebuild(tmp_path, tiny_llama_path):
-    root = tmp_path / "project"
-    root.mkdir()
-    docs = small_project(root, tiny_llama_path)
-    Project(root).ingest(docs)
-    port = free_port()
+    root, docs, port = ingested(tmp_path, tiny_llama_path)
     url = f"http://127.0.0.1:{port}"
     server = start(root, port)
     try:
@@ -63,10 +77,7 @@ def test_kill_during_a_write_then_restart_equals_a_clean_rebuild(tmp_path, tiny_
         assert gone.status_code == 200, gone.text
         in_flight = threading.Thread(target=lambda: _put_quietly(url + "/v1/documents/big.md", big_document()))
         in_flight.start()
-        staged = docs / ".ragtune-pending" / "big.md"
-        deadline = time.monotonic() + 60
-        while not staged.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        staged = staged_upload(docs)
         assert staged.exists(), "the write never started"
         time.sleep(0.5)  # into the sync: chunking and embedding 400 paragraphs
         server.send_signal(signal.SIGKILL)
@@ -108,11 +119,7 @@ def _put_quietly(url: str, body: bytes) -> None:
 
 
 def test_sigterm_lets_a_write_in_flight_finish(tmp_path, tiny_llama_path):
-    root = tmp_path / "project"
-    root.mkdir()
-    docs = small_project(root, tiny_llama_path)
-    Project(root).ingest(docs)
-    port = free_port()
+    root, docs, port = ingested(tmp_path, tiny_llama_path)
     url = f"http://127.0.0.1:{port}"
     server = start(root, port)
     replies: list[httpx.Response] = []
@@ -120,10 +127,7 @@ def test_sigterm_lets_a_write_in_flight_finish(tmp_path, tiny_llama_path):
         in_flight = threading.Thread(target=lambda: replies.append(
             httpx.put(url + "/v1/documents/big.md", content=big_document(), timeout=120)))
         in_flight.start()
-        staged = docs / ".ragtune-pending" / "big.md"
-        deadline = time.monotonic() + 60
-        while not staged.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert staged_upload(docs).exists(), "the write never started"
         server.send_signal(signal.SIGTERM)  # graceful: the write in flight is finished and acknowledged
         in_flight.join(120)
         assert server.wait(120) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once it has finished

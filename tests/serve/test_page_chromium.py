@@ -8,21 +8,19 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from ragtune.config import ServeSettings
 from ragtune.project import Project
-from ragtune.report.screenshot import CHROMIUM_FLAGS, find_chromium
+from ragtune.report.screenshot import find_chromium
 from ragtune.serve import create_app
+from serve_helpers import browser as open_browser
+from serve_helpers import serving as serve_app
+from serve_helpers import small_project
 
-DOCS = Path(__file__).resolve().parents[2] / "examples" / "docs"
 KEYS_ENV = "RAGTUNE_TEST_PAGE_KEYS"
 KEY = "page-key-1"
 WAIT_S = 60
@@ -36,11 +34,9 @@ pytestmark = pytest.mark.skipif(
 
 def make_project(root: Path, generator: Path) -> Project:
     """examples/docs/policies copied into `root/docs` and ingested; the tiny llama answers in 8 tokens."""
-    shutil.copytree(DOCS / "policies", root / "docs" / "policies")
-    (root / "ragtune.toml").write_text(f'[models]\ngenerator = "{generator}"\ndevice = "cpu"\n'
-                                       '[generation]\nmax_new_tokens = 8\n')
+    docs = small_project(root, generator)
     proj = Project(root)
-    proj.ingest(root / "docs")
+    proj.ingest(docs)
     return proj
 
 
@@ -58,21 +54,8 @@ def serving(proj: Project, keys: str = ""):
                          documents=proj.settings.root / "docs")
     finally:
         del os.environ[KEYS_ENV]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -82,16 +65,9 @@ def server(project):
 
 
 @pytest.fixture
-def browser(tmp_path, monkeypatch):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed: pip install -e '.[dev]'")
-    from selenium.webdriver.chrome.service import Service
-
-    monkeypatch.setenv("SE_OFFLINE", "true")  # selenium-manager must never download a driver
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (*CHROMIUM_FLAGS, "--window-size=1280,2000", f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+def browser(tmp_path):
+    pytest.importorskip("selenium.webdriver", reason="selenium not installed: pip install -e '.[dev]'")
+    driver = open_browser(tmp_path, CHROMIUM, CHROMEDRIVER)
     yield driver
     driver.quit()
 

@@ -72,6 +72,11 @@ class ChunkIndex:
         index.ensure_fts()
         return index
 
+    def with_embedder(self, embedder: Embedder) -> ChunkIndex:
+        """The same table seen through another copy of its embedder (a writer's, so it never waits for the
+        readers' one); its in-memory caches are its own."""
+        return ChunkIndex(self.path, self.db, self.table, embedder, self.meta, self.max_cache_bytes)
+
     @property
     def version(self) -> int:
         return int(self.table.version)

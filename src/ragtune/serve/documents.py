@@ -17,7 +17,6 @@ so questions keep being answered while it embeds, and see each commit as soon as
 
 from __future__ import annotations
 
-import copy
 import os
 import shutil
 import threading
@@ -85,9 +84,7 @@ class DocumentStore:
 
     def __init__(self, proj: Project, folder: Path, embedder: Embedder):
         self.folder = Path(folder).resolve()
-        self.index: ChunkIndex = copy.copy(proj.index)  # the same table; the writer's own embedder
-        self.index.embedder = embedder
-        self.index._snapshot, self.index._doc_meta = None, None
+        self.index: ChunkIndex = proj.index.with_embedder(embedder)  # the same table, the writer's embedder
         self.chunker = proj.chunker(embedder)
         self.lock = threading.Lock()
 
