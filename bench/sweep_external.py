@@ -7,7 +7,7 @@ the relevant pages), then `sweep_project` exactly as the CLI runs it, with `[ret
 docs/benchmarks/sweep_external.json: per corpus the setting chosen, each setting's hit@5 on the choose half,
 and the chosen setting against the default on the report half (paired bootstrap).
 
-Usage: .venv/bin/python bench/sweep_external.py [--corpus man,python]
+Usage: .venv/bin/python bench/sweep_external.py [--corpus man,python] [--chunk-sizes 128,512 --out F]
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", default="man,python")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--chunk-sizes", default="", help="also sweep these chunk sizes (tokens), e.g. 128,512")
     args = ap.parse_args()
     out: dict = {"issue": 19, "machine": machine_info.machine(), "corpora": {}}
     for corpus in [c for c in args.corpus.split(",") if c]:
@@ -50,11 +51,12 @@ def main() -> None:
         questions = work / "questions.jsonl"
         questions.write_text("".join(json.dumps({"id": q.id, "question": q.question, "answers": ["-"],
                                                  "sources": q.relevant}) + "\n" for q in ec.load_questions(root)))
-        result, run_dir = sweep_project(Project(work), questions)
+        sizes = [int(n) for n in args.chunk_sizes.split(",") if n]
+        result, run_dir = sweep_project(Project(work), questions, sizes=sizes)
         out["corpora"][corpus] = result.to_json() | {"toml": (work / "ragtune.toml").read_text()}
         r = result.report
         print(f"{corpus}: chose {result.chosen.label} (changed: {result.changed}); on {result.questions[1]} held-out "
-              f"questions hit@5 {result.report_chosen.value:.3f} vs {result.report_current.value:.3f}, "
+              f"questions hit@k {result.report_chosen.value:.3f} vs {result.report_current.value:.3f}, "
               f"diff {r.diff:+.3f} [{r.low:+.3f}, {r.high:+.3f}] in {result.seconds:.0f} s", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")

@@ -73,7 +73,7 @@ class Project:
                 self.settings.index_dir, self.embedder, self.chunker_fingerprint, rebuild=True
             )
         report = self.index.sync(loaded.documents, self.chunker(), progress=progress)
-        retriever = self._active_retriever_index()
+        retriever = self.active_retriever_index(rebuild=rebuild)  # new chunking: its index is rebuilt too
         if retriever is not None:  # the fine-tuned retriever's index holds the same chunks, always
             retriever.sync(loaded.documents, self.chunker())
         if Path(path).is_dir():
@@ -103,26 +103,33 @@ class Project:
         spec = r.rerank if r.rerank.startswith("openai:") else str(self.path(r.rerank))
         return BudgetedReranker(load_reranker(spec, m.api_base, m.api_key_env, m.device), r.rerank_budget_ms / 1000)
 
-    def retriever_index(self, run: str | None = None) -> ChunkIndex:
+    def retriever_index(self, run: str | None = None, *, rebuild: bool = False) -> ChunkIndex:
         """The chunks embedded by the fine-tuned retriever of `run` (default: the newest finished
-        `ragtune tune --retriever` run), kept in that run's folder and synced with the project's index."""
+        `ragtune tune --retriever` run), kept in that run's folder and synced with the project's index;
+        `rebuild` empties it first (the chunking changed)."""
         info = find_training_run(self.settings.runs_dir, "retriever", run)
         cache = self.__dict__.setdefault("_retriever_indexes", {})
-        if info.id not in cache:
-            from ragtune.models.st_embedder import SentenceTransformerEmbedder
-
-            m = self.settings.models
-            embedder = SentenceTransformerEmbedder(info.path / RETRIEVER_DIR, m.device, m.embed_batch_size,
-                                                   name=f"{info.id}/{RETRIEVER_DIR}")
-            cache[info.id] = ChunkIndex.open(info.path / RETRIEVER_INDEX, embedder, self.chunker_fingerprint)
+        if info.id not in cache or rebuild:
+            embedder = cache[info.id].embedder if info.id in cache else self.retriever_embedder(info.id)
+            cache[info.id] = ChunkIndex.open(info.path / RETRIEVER_INDEX, embedder, self.chunker_fingerprint,
+                                             rebuild=rebuild)
         return cache[info.id]
 
-    def _active_retriever_index(self) -> ChunkIndex | None:
+    def retriever_embedder(self, run: str) -> Embedder:
+        """A newly loaded copy of the fine-tuned retriever of `run` (a server's writer embeds with its own)."""
+        from ragtune.models.st_embedder import SentenceTransformerEmbedder
+
+        path, m = self.settings.runs_dir / run / RETRIEVER_DIR, self.settings.models
+        return SentenceTransformerEmbedder(path, m.device, m.embed_batch_size, name=f"{run}/{RETRIEVER_DIR}")
+
+    def active_retriever_index(self, *, rebuild: bool = False) -> ChunkIndex | None:
+        """The index of the newest finished retriever run, which every sync keeps equal to the project's; None
+        without one."""
         try:
             info = find_training_run(self.settings.runs_dir, "retriever")
         except TuneError:
             return None
-        return self.retriever_index(info.id) if (info.path / RETRIEVER_INDEX).exists() else None
+        return self.retriever_index(info.id, rebuild=rebuild) if (info.path / RETRIEVER_INDEX).exists() else None
 
     def generator_named(self, spec: str) -> Generator:
         """A generator named in the project file (a teacher, a judge): ours (base weights) when it is ours."""

@@ -79,3 +79,48 @@ def test_no_write_and_too_few_questions(tmp_path):
         sweep_project(proj, tmp_path / "few.jsonl")
     missing = run("eval", "--sweep-retrieval", "--project", str(tmp_path))
     assert missing.exit_code == 2 and "ragtune synth" in missing.text
+
+
+def twin_corpus(root, n: int = 60) -> None:
+    """Triplets of identical records, one of each the relevant document: at k = 1 any retriever finds it about
+    one time in three, at k = 4 always; short records, so 64-token chunks hold them whole."""
+    rng = random.Random(3)
+    docs = root / "docs"
+    docs.mkdir(parents=True)
+    questions = []
+    for i in range(n):
+        code = str(rng.randrange(100000, 999999))
+        for copy in "abc":
+            (docs / f"rec{i}{copy}.txt").write_text(f"Record {code} is filed in cabinet {i % 9}.")
+        questions.append({"id": f"q{i}", "question": f"Where is record {code} filed?", "answers": [str(i % 9)],
+                          "sources": [f"rec{i}{rng.choice('abc')}.txt"]})
+    (root / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in questions))
+
+
+def test_a_smaller_chunk_size_wins_at_the_same_budget_and_its_index_is_moved_in(tmp_path):
+    twin_corpus(tmp_path)
+    (tmp_path / "ragtune.toml").write_text("[retrieval]\ntop_k = 1\n")
+    Project(tmp_path).ingest(tmp_path / "docs")
+    out = run("eval", "--sweep-retrieval", "--chunk-sizes", "64,256", "--questions",
+              str(tmp_path / "questions.jsonl"), "--project", str(tmp_path))
+    assert out.exit_code == 0, out.text
+    settings = load_settings(tmp_path)
+    assert (settings.chunking.max_tokens, settings.chunking.overlap, settings.retrieval.top_k) == (64, 8, 4)
+    run_dir = next((tmp_path / "runs").glob("sweep-*"))
+    evidence = json.loads((run_dir / "sweep.json").read_text())
+    assert evidence["chosen"]["chunk"] == {"tokens": 64, "overlap": 8, "k": 4} and evidence["written"]
+    assert evidence["report_test"]["low"] > 0
+    assert "chunks of 64 tokens, k=4" in out.text and "moved into place" in out.text
+    assert (run_dir / "index-before").is_dir() and not list(run_dir.glob("chunks-*"))  # the old one kept
+    proj = Project(tmp_path)  # opens the adopted index with the new settings: no mismatch
+    assert proj.index.stats().chunks == 180 and proj.ingested_folder() == (tmp_path / "docs").resolve()
+    assert proj.ingest(tmp_path / "docs").sync.chunks_embedded == 0  # it is exactly what the new settings build
+
+
+def test_chunk_sizes_need_the_sweep_and_numbers(tmp_path):
+    code_corpus(tmp_path, n=4)
+    Project(tmp_path).ingest(tmp_path / "docs")
+    alone = run("eval", "--chunk-sizes", "64", "-q", str(tmp_path / "questions.jsonl"), "--project", str(tmp_path))
+    assert alone.exit_code == 2 and "--sweep-retrieval" in alone.text
+    bad = run("eval", "--sweep-retrieval", "--chunk-sizes", "64,big", "--project", str(tmp_path))
+    assert bad.exit_code == 2 and "128,512" in bad.text

@@ -28,6 +28,10 @@ def evaluate(
                                               "(--questions, default synth/val_questions.jsonl) and write them."),
     write: bool = typer.Option(True, "--write/--no-write", help="With --sweep-retrieval: write the choice into "
                                                                  "ragtune.toml."),
+    chunk_sizes: Optional[str] = typer.Option(
+        None, "--chunk-sizes", metavar="N,N",
+        help="With --sweep-retrieval: also index the documents at these chunk sizes (tokens) and compare them at "
+             "the same prompt budget; a winner's index replaces the project's."),
     project: Path = ProjectOpt,
 ) -> None:
     """Run every variant on the same questions; writes runs/<id>/results.jsonl and summary.json."""
@@ -38,7 +42,13 @@ def evaluate(
         if task is not None or freshness is not None or forgetting or variants:
             fail("--sweep-retrieval measures retrieval settings on its own; run it without --task, --freshness, "
                  "--forgetting and --variants.")
-        return _sweep(proj, questions, write)
+        try:
+            sizes = [int(n) for n in chunk_sizes.split(",") if n.strip()] if chunk_sizes else []
+        except ValueError:
+            fail(f"--chunk-sizes takes token counts separated by commas, such as 128,512 (got {chunk_sizes!r}).")
+        return _sweep(proj, questions, write, sizes)
+    if chunk_sizes:
+        fail("--chunk-sizes goes with --sweep-retrieval.")
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
     if task is not None or (questions is None and proj.settings.behaviour.task):
         if questions is not None or forgetting:
@@ -78,17 +88,18 @@ def _evaluate_task(proj, task: Path | None, names: list[str] | None, run: str | 
     console.print(f"Results: {run_dir / 'results.jsonl'}\nSummary: {run_dir / 'summary.json'}")
 
 
-def _sweep(proj, questions: Path | None, write: bool) -> None:
+def _sweep(proj, questions: Path | None, write: bool, sizes: list[int]) -> None:
     from ragtune.cli.tables import print_sweep
     from ragtune.evaluate.sweep import sweep_project
 
     with stage_progress() as (_, progress):
-        result, run_dir = sweep_project(proj, questions, write=write,
+        result, run_dir = sweep_project(proj, questions, write=write, sizes=sizes, index_progress=progress,
                                         progress=lambda done, total: progress("Retrieval settings", done, total))
     print_sweep(result)
     if result.changed:
-        console.print(f"[retrieval] {result.chosen.label}: " + ("written to ragtune.toml." if write else
-                                                                 "not written (--no-write)."))
+        console.print(f"{result.chosen.label}: " + ("written to ragtune.toml" + (
+            ", and the index at that chunk size moved into place." if result.chosen.chunk else ".")
+            if write else "not written (--no-write)."), markup=False, highlight=False)
     else:
         console.print("No setting beat the current one with a 95 % CI above zero: ragtune.toml unchanged.")
     console.print(f"Evidence: {run_dir / 'sweep.json'}")

@@ -149,9 +149,10 @@ def _num(x) -> str:
 def print_sweep(result) -> None:
     """`eval --sweep-retrieval`: hit@k of every setting on the choose half, then the held-out verdict."""
     n_choose, n_report = result.questions
-    table = Table(title=f"hit@{result.k} of each [retrieval] setting on {n_choose} questions (95 % CI)",
+    table = Table(title=f"hit@k of each retrieval setting on {n_choose} questions (95 % CI; k = {result.k} unless "
+                        "given)",
                   box=box.SIMPLE_HEAD, padding=(0, 1))
-    for col in ("setting", f"hit@{result.k}"):
+    for col in ("setting", "hit@k"):
         table.add_column(col, no_wrap=True)
     for label, estimate in sorted(result.choose.items(), key=lambda kv: -kv[1].value):
         mark = " (current)" if label == result.current.label else ""

@@ -184,6 +184,7 @@ class Summary:
     cost: Mapping[str, Any] | None = None
     freshness: Mapping[str, Any] | None = None
     forgetting: Mapping[str, Any] | None = None
+    retrievers: Mapping[str, Any] | None = None  # the fine-tuned retriever's gain and cost (retriever_gain.py)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -191,7 +192,7 @@ class Summary:
         out: dict = {"variants": {v: s.to_json() for v, s in self.variants.items()},
                      "comparisons": [c.to_json() for c in self.comparisons], "seed": self.seed,
                      "resamples": self.resamples}
-        for key in ("k", "cost", "freshness", "forgetting"):
+        for key in ("k", "cost", "freshness", "forgetting", "retrievers"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return _finite(out | dict(self.extra))
@@ -202,7 +203,7 @@ class Summary:
         return cls({v: VariantSummary.from_json(s) for v, s in (obj.get("variants") or {}).items()},
                    tuple(Comparison.from_json(c) for c in obj.get("comparisons") or ()), obj.get("seed", 0),
                    obj.get("resamples", 2000), obj.get("k"), obj.get("cost"), obj.get("freshness"),
-                   obj.get("forgetting"), {k: v for k, v in obj.items() if k not in known})
+                   obj.get("forgetting"), obj.get("retrievers"), {k: v for k, v in obj.items() if k not in known})
 
 
 @dataclass(frozen=True)

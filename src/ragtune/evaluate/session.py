@@ -16,6 +16,7 @@ from ragtune.errors import ProjectError, RunError
 from ragtune.evaluate.cost import TrainingCost, cost_summary, load_training_cost
 from ragtune.evaluate.freshness import freshness_summary, general_knowledge_path, read_update, write_update
 from ragtune.evaluate.results import Manifest, ResultRecord, Summary, read_manifest, read_results, read_summary, write_summary
+from ragtune.evaluate.retriever_gain import retriever_gains
 from ragtune.evaluate.runner import run_eval, write_manifest
 from ragtune.evaluate.summary import COMPARED, build_summary, forgetting_summary
 from ragtune.models.protocols import Generator
@@ -115,7 +116,9 @@ def summarize_run(proj: Project, run_dir: Path, *,
                               retrieval, seed=e.seed, resamples=e.bootstrap_resamples) if update else None
     probe = read_results(run_dir / FORGETTING_DIR)
     forgetting = forgetting_summary(probe, seed=e.seed, resamples=e.bootstrap_resamples) if probe else None
-    summary = replace(summary, k=proj.settings.retrieval.top_k, cost=cost, freshness=fresh, forgetting=forgetting)
+    k = proj.settings.retrieval.top_k
+    gains = retriever_gains(results, manifest, k, seed=e.seed, resamples=e.bootstrap_resamples)
+    summary = replace(summary, k=k, cost=cost, freshness=fresh, forgetting=forgetting, retrievers=gains)
     write_summary(run_dir, summary)
     return read_summary(run_dir)  # as any later reader sees it (strict JSON: unmeasured is null)
 

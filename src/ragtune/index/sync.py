@@ -46,6 +46,8 @@ class SyncTarget(Protocol):
 
     def fts_unindexed_rows(self) -> int: ...
 
+    def wrote(self) -> None: ...
+
     def optimize(self) -> None: ...
 
 
@@ -167,6 +169,7 @@ def sync_index(index: SyncTarget, documents: Iterable[Document], chunker: Chunke
     for part in in_batches(gone):
         deleted += sum(state[d].rows for d in part)
         index.table.delete(sql_in("doc_id", part))
+        index.wrote()
     if chunked or gone or index.fts_unindexed_rows():
         index.optimize()
     added = tuple(d for d in plan.added if d not in empty)  # an empty new doc adds nothing
@@ -184,12 +187,15 @@ def _write_batch(index: SyncTarget, batch: list[tuple[Document, list[Chunk]]], s
     existing = [doc.id for doc, _ in batch if doc.id in state]
     if not existing:
         index.table.add(data)
+        index.wrote()
         return 0
     # Duplicated ids (never written by sync, but possible in a hand-edited table) would make the
     # upsert ambiguous: drop those docs first; they are briefly absent, never duplicated.
     dupes = [d for d in existing if state[d].has_duplicates]
     if dupes:
         index.table.delete(sql_in("doc_id", dupes))
+        index.wrote()
     result = (index.table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
               .when_not_matched_by_source_delete(sql_in("doc_id", existing)).execute(data))
+    index.wrote()
     return int(result.num_deleted_rows) + sum(state[d].rows for d in dupes)

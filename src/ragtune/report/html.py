@@ -18,6 +18,7 @@ from ragtune.report.headline import headline_section
 from ragtune.report.operations import cost_section, latency_section
 from ragtune.report.quality import accuracy_section, behaviour_section, forgetting_section, retrieval_section
 from ragtune.report.questions import all_tags, question_rows
+from ragtune.report.retriever import retriever_section
 from ragtune.report.task import task_section
 from ragtune.runs import REPORT, write_text
 
@@ -43,8 +44,8 @@ def render_report(run: RunData, after: RunData | None = None, recommendation: di
     verdict = behaviour or (recommendation or {}).get("behaviour")
     sections = [headline_section(run, recommendation, after), accuracy_section(run, colors),
                 latency_section(run, colors), cost_section(run, colors), freshness_section(run, after, colors),
-                retrieval_section(run, colors), behaviour_section(run, colors), task_section(task, colors, verdict),
-                forgetting_section(run, after)]
+                retrieval_section(run, colors), retriever_section(run), behaviour_section(run, colors),
+                task_section(task, colors, verdict), forgetting_section(run, after)]
     rows = question_rows(run)
     tail = [manifest_section(run, after)]
     template = _environment().get_template("report.html.j2")

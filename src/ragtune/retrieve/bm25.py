@@ -2,9 +2,10 @@
 else through LanceDB's native full-text index with the question's stop words removed first.
 
 Lance's full-text search took 5.35 ms p50 per query in the peer benchmark against 0.70-1.27 ms for the
-peers' in-memory BM25s (docs/benchmarks.md). The in-memory index is built from the snapshot, and so from one
-table version: any write makes a new version, the next search builds a new one, and a deleted or changed
-chunk can never come back (the same guarantee as the dense side). Filters become a mask over the same rows.
+peers' in-memory BM25s; in memory it takes 0.33 ms there, the fastest of the three (docs/benchmarks.md). The
+in-memory index is built from the snapshot, and so from one table version: any write makes a new version,
+the next search builds a new one, and a deleted or changed chunk can never come back (the same guarantee as
+the dense side). Filters become a mask over the same rows.
 
 Text analysis (the same for chunks and questions): lowercase, ASCII folding, words of 2+ letters or digits,
 English stop words and question words removed, Snowball (Porter 2) stemming; a chunk's title counts as
@@ -14,6 +15,7 @@ part of its text. Settings and their measurements: docs/benchmarks.md (retrieval
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 import weakref
 from dataclasses import dataclass
@@ -99,6 +101,7 @@ class LexicalIndex:
 
 _STEMMER = None
 _CACHE: "weakref.WeakKeyDictionary[VectorSnapshot, LexicalIndex]" = weakref.WeakKeyDictionary()
+_BUILDING = threading.Lock()  # a new version is indexed once, however many threads ask for it
 
 
 def analyze(text: str) -> list[str]:
@@ -116,9 +119,20 @@ def lexical_index(snapshot: VectorSnapshot) -> LexicalIndex:
     """The BM25 index of this snapshot (built once per snapshot, that is per table version)."""
     found = _CACHE.get(snapshot)
     if found is None:
-        found = _CACHE[snapshot] = build(snapshot.rows.column("title").to_pylist(),
-                                         snapshot.rows.column("text").to_pylist(), snapshot.version)
+        with _BUILDING:
+            found = _CACHE.get(snapshot)
+            if found is None:
+                found = _CACHE[snapshot] = build(snapshot.rows.column("title").to_pylist(),
+                                                 snapshot.rows.column("text").to_pylist(), snapshot.version)
     return found
+
+
+def prepare(index: ChunkIndex, *, lexical: bool = True) -> None:
+    """Load the index's current version into memory now (vectors, and the BM25 index with `lexical`), so the
+    next search does not pay for it: `ragtune serve` calls it after each document write."""
+    snapshot = index.vector_snapshot()
+    if snapshot is not None and lexical:
+        lexical_index(snapshot)
 
 
 def build(titles: Sequence[str | None], texts: Sequence[str], version: int = 0) -> LexicalIndex:

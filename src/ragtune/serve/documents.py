@@ -12,7 +12,10 @@ once the server starts again (`recover` syncs the index to the folder):
 A delete syncs the index without the document, then removes the file.
 
 The writer embeds with its own copy of the embedder and writes through its own view of the same table,
-so questions keep being answered while it embeds, and see each commit as soon as it is made.
+so questions keep being answered while it embeds, and see each commit as soon as it is made. The
+fine-tuned retriever's index (`rag-ftr`), where there is one, is synced with the same documents before the
+write is acknowledged. After each write the readers' in-memory copy and BM25 index of the new version are
+built in the background (0.9 s at 9k chunks), so the next question does not wait for them.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from ragtune.errors import DocumentError, DocumentNotFound
 from ragtune.index import ChunkIndex, SyncReport
 from ragtune.models import Embedder
 from ragtune.project import Project
+from ragtune.retrieve.bm25 import prepare
 
 PENDING = ".ragtune-pending"
 MAX_ID_CHARS = 512
@@ -87,12 +91,17 @@ class DocumentStore:
         self.index: ChunkIndex = proj.index.with_embedder(embedder)  # the same table, the writer's embedder
         self.chunker = proj.chunker(embedder)
         self.lock = threading.Lock()
+        ftr = proj.active_retriever_index()  # the fine-tuned retriever's index, written with its own copy too
+        self.retriever_index = None if ftr is None else ftr.with_embedder(proj.retriever_embedder(ftr.path.parent.name))
+        self.readers = [proj.index] + ([ftr] if ftr is not None else [])
+        self.lexical = proj.settings.retrieval.retriever != "dense"
+        self.preparing: threading.Thread | None = None  # the latest build of the readers' caches
 
     def recover(self) -> SyncReport:
         """At start: drop what a killed write left staged, and sync the index to the folder."""
         with self.lock:
             shutil.rmtree(self.folder / PENDING, ignore_errors=True)
-            return self.index.sync(load_corpus(self.folder).documents, self.chunker)
+            return self._sync(load_corpus(self.folder).documents)
 
     def list(self) -> list[dict]:
         """Each supported file in the folder: id, size, modification time and the chunks the index holds."""
@@ -152,7 +161,22 @@ class DocumentStore:
         """Sync the index to the folder's documents, those of the file `doc_id` replaced by `new_docs` (every
         document records the file it came from: a JSONL file holds several)."""
         docs = [d for d in load_corpus(self.folder).documents if d.metadata.get("path") != doc_id]
-        return self.index.sync(docs + list(new_docs), self.chunker)
+        return self._sync(docs + list(new_docs))
+
+    def _sync(self, docs: list[Document]) -> SyncReport:
+        report = self.index.sync(docs, self.chunker)
+        if self.retriever_index is not None:
+            self.retriever_index.sync(docs, self.chunker)
+        self.preparing = threading.Thread(target=self._prepare_readers, name="ragtune-prepare", daemon=True)
+        self.preparing.start()
+        return report
+
+    def _prepare_readers(self) -> None:
+        for index in self.readers:
+            try:
+                prepare(index, lexical=self.lexical)
+            except Exception:  # noqa: BLE001 - a reader that needs it builds it again, and reports its own error
+                pass
 
 
 def _write_synced(path: Path, data: bytes) -> None:
