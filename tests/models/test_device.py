@@ -39,10 +39,18 @@ def test_release_freed_memory_returns_freed_heap_to_the_os():
     # blocks), so freed tensors stay in the heap. Left to glibc's dynamic threshold, whether these tensors were
     # mmapped (freed at once: nothing to trim) varied from run to run (72 MiB trimmed or 10), so it is fixed here.
     env = {**os.environ, "GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=67108864"}
-    out = subprocess.run([sys.executable, "-c", FRAGMENT_AND_TRIM], capture_output=True, text=True, check=True,
-                         env=env)
-    before, after = map(int, out.stdout.split())
-    assert before - after > 20, (before, after)  # trimmed 40-76 MiB here; without the trim, 0-1
+    # Where the small live tensor lands is glibc's choice: now and then (2 full-suite runs in 3 on one day) it
+    # does not sit above the freed ones, the heap's top is returned on free, and there is nothing left to trim
+    # (before == after at the trimmed level). Up to three fresh processes; a no-op trim fails all three.
+    runs = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", FRAGMENT_AND_TRIM], capture_output=True, text=True,
+                             check=True, env=env)
+        before, after = map(int, out.stdout.split())
+        runs.append((before, after))
+        if before - after > 20:
+            break
+    assert runs[-1][0] - runs[-1][1] > 20, runs  # trimmed 40-76 MiB here; without the trim, 0-1
 
 
 def test_cpu_embedder_trims_after_every_batch(monkeypatch):
