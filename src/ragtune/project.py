@@ -35,6 +35,7 @@ class Project:
 
     def __init__(self, root: str | Path = ".", settings: Settings | None = None):
         self.settings = settings or load_settings(root)
+        self._rerankers: dict[str, BudgetedReranker] = {}
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -92,16 +93,20 @@ class Project:
             return None
         return folder if folder.is_dir() else None
 
-    @cached_property
-    def reranker(self) -> BudgetedReranker | None:
-        """The `[retrieval] rerank` model within its latency budget, or None when reranking is off."""
+    def reranker(self, spec: str | None = None) -> BudgetedReranker | None:
+        """The reranker `spec` names (None: `[retrieval] rerank`; "": none) within `[retrieval] rerank_budget_ms`,
+        loaded once per project: variants that name the same model share it and its measured speed."""
         r, m = self.settings.retrieval, self.settings.models
-        if not r.rerank:
+        spec = r.rerank if spec is None else spec
+        if not spec:
             return None
-        from ragtune.models.rerank import load_reranker
+        if spec not in self._rerankers:
+            from ragtune.models.rerank import load_reranker
 
-        spec = r.rerank if r.rerank.startswith("openai:") else str(self.path(r.rerank))
-        return BudgetedReranker(load_reranker(spec, m.api_base, m.api_key_env, m.device), r.rerank_budget_ms / 1000)
+            where = spec if spec.startswith("openai:") else str(self.path(spec))
+            self._rerankers[spec] = BudgetedReranker(load_reranker(where, m.api_base, m.api_key_env, m.device),
+                                                     r.rerank_budget_ms / 1000)
+        return self._rerankers[spec]
 
     def retriever_index(self, run: str | None = None, *, rebuild: bool = False) -> ChunkIndex:
         """The chunks embedded by the fine-tuned retriever of `run` (default: the newest finished

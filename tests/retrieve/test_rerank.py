@@ -90,3 +90,49 @@ def test_a_rerank_endpoint(tmp_path):
         assert scores == [1.0, 3.0, 2.0]
         with pytest.raises(ModelError, match="relevance_score"):
             EndpointReranker("bge", url + "/bad", None).scores("q", ["a"])
+
+
+def test_a_variant_of_your_own_reranks_and_eval_compares_it_paired(tmp_path, tiny_llama_path, tiny_cross_encoder):
+    """`[variants.rag-rerank] rerank = FOLDER`: the same retrieval as `rag`, reordered; one eval measures both and
+    its manifest records which one reranked."""
+    import json
+
+    from ragtune.evaluate.results import read_manifest, read_results
+    from ragtune.evaluate.session import evaluate
+
+    small_project(tmp_path, tiny_llama_path, f'[variants.rag-rerank]\nrerank = "{tiny_cross_encoder}"\n')
+    proj = Project(tmp_path)
+    proj.ingest(tmp_path / "docs")
+    question = "How long is the warranty?"
+    plain, reranked = answerer(proj, "rag"), answerer(proj, "rag-rerank")
+    assert not any("rerank" in h.ranks for h in plain.search(question))
+    hits = reranked.search(question)
+    assert hits and all("rerank" in h.ranks for h in hits)
+    assert [h.ranks["rerank"] for h in hits] == list(range(1, len(hits) + 1))
+    assert plain.describe()["reranker"] is None and reranked.describe()["reranker"] == tiny_cross_encoder.name
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "q1", "question": question, "answers": ["three years"],
+                                     "sources": ["policies/warranty.md"]}) + "\n")
+    run_dir, _ = evaluate(proj, questions, ["rag", "rag-rerank"])
+    definitions = read_manifest(run_dir).variant_definitions
+    assert definitions["rag"]["rerank"] is None and definitions["rag-rerank"]["rerank"] == str(tiny_cross_encoder)
+    assert {r.variant for r in read_results(run_dir)} == {"rag", "rag-rerank"}
+
+
+def test_a_variant_can_turn_the_projects_reranker_off(tmp_path, tiny_llama_path, tiny_cross_encoder):
+    small_project(tmp_path, tiny_llama_path, f'[retrieval]\nrerank = "{tiny_cross_encoder}"\n'
+                                             '[variants.rag-plain]\nrerank = "none"\n[variants.rag-same]\n')
+    proj = Project(tmp_path)
+    proj.ingest(tmp_path / "docs")
+    assert not any("rerank" in h.ranks for h in answerer(proj, "rag-plain").search("warranty"))
+    assert all("rerank" in h.ranks for h in answerer(proj, "rag-same").search("warranty"))
+    assert proj.reranker() is proj.reranker(str(tiny_cross_encoder))  # one model, one measured speed
+
+
+def test_reranking_without_retrieval_is_refused(tmp_path, tiny_llama_path):
+    from ragtune.errors import VariantError
+
+    small_project(tmp_path, tiny_llama_path, '[variants.closed]\nretriever = "none"\nrerank = "some/folder"\n')
+    with pytest.raises(VariantError, match="rerank without retrieval"):
+        answerer(Project(tmp_path), "closed")

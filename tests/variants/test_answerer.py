@@ -35,7 +35,7 @@ def test_rag_retrieves_with_the_project_settings_and_answers(project):
     assert all(a.passages and a.completion.completion_tokens <= 4 for a in answers)
     assert rag.describe() == {"variant": "rag", "generator": rag.generator.name, "adapter": None,
                               "retriever": "hybrid", "top_k": 5, "embedder": "all-MiniLM-L6-v2",
-                              "system_prompt": None, "shots": None}
+                              "reranker": None, "system_prompt": None, "shots": None}
 
 
 def test_closed_book_and_custom_variants(project):

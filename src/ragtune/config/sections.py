@@ -89,6 +89,9 @@ class VariantSettings(Section):
     top_k: int | None = Field(None, ge=1)  # None: [retrieval] top_k
     system_prompt: str = ""  # "" = ragtune's prompt for this kind of variant
     shots: bool = False  # a task's nearest training examples in the prompt ([behaviour] shots of them)
+    # default: [retrieval] rerank; none: no reranking; else a CrossEncoder folder or "openai:<model>". Two
+    # variants that differ only here measure the reranker on your questions, paired, in one `ragtune eval`.
+    rerank: str = "default"
 
 
 class EvalSettings(Section):

@@ -135,6 +135,7 @@ cors_origins = []          # origins a browser page may call from ([] = CORS off
 # adapter = "none"         # none | ft | raft | a run id
 # retriever = "bm25"       # none | default | dense | bm25 | hybrid
 # top_k = 3
+# rerank = "default"       # default ([retrieval] rerank) | none | a CrossEncoder folder | "openai:<model>"
 """
 
 

@@ -36,6 +36,7 @@ class Answerer:
     temperature: float = 0.0
     task: TaskPrompt | None = None  # a task's prompt (few-shot examples where the variant has shots)
     embedder: str | None = None  # the embedder of the index `search` reads (a fine-tuned retriever's, for -ftr)
+    reranker: str | None = None  # the reranker `search` orders its passages with (None: retrieval order)
 
     @property
     def name(self) -> str:
@@ -69,6 +70,6 @@ class Answerer:
         """What this variant is made of, as JSON-ready data."""
         return {"variant": self.name, "generator": self.generator.name,
                 "adapter": str(self.adapter) if self.adapter is not None else None,
-                "retriever": self.retriever, "top_k": self.top_k, "embedder": self.embedder,
+                "retriever": self.retriever, "top_k": self.top_k, "embedder": self.embedder, "reranker": self.reranker,
                 "system_prompt": self.variant.system_prompt or None,
                 "shots": self.task.shots if self.task is not None else None}

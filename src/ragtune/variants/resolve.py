@@ -50,14 +50,15 @@ def generator_with(proj: Project, adapter: Path | None) -> Generator:
 
 
 def search_with(proj: Project, retriever: str | None = None, top_k: int | None = None,
-                filters: Sequence[str] = (), index: ChunkIndex | None = None) -> Search:
+                filters: Sequence[str] = (), index: ChunkIndex | None = None, rerank: str | None = None) -> Search:
     """A question -> passages function with the project's `[retrieval]` settings, overridable per call;
-    `index`: another index of the same chunks (the fine-tuned retriever's) instead of the project's."""
+    `index`: another index of the same chunks (the fine-tuned retriever's) instead of the project's;
+    `rerank`: a reranker spec instead of `[retrieval] rerank` ("": none)."""
     r = proj.settings.retrieval
     parsed = [parse_filter(f) for f in filters]
     kind, k, index = retriever or r.retriever, top_k or r.top_k, index or proj.index
     weights = {"dense": r.dense_weight, "bm25": r.bm25_weight}
-    reranker = proj.reranker
+    reranker = proj.reranker(rerank)
     depth = max(k, r.rerank_depth) if reranker is not None else k
 
     def search(question: str):
@@ -79,7 +80,7 @@ def answerer(proj: Project, name: str, *, run: str | None = None, retriever: str
     if task is not None:
         task = task.with_shots(proj.settings.behaviour.shots if v.shots else 0)
     adapter = adapter_dir(proj, v, run)
-    search, kind, k = None, None, None
+    search, kind, k, reranker = None, None, None, None
     if v.retrieval:
         index = proj.retriever_index() if v.index == "ftr" else proj.index
         if index.stats().chunks == 0:
@@ -87,11 +88,13 @@ def answerer(proj: Project, name: str, *, run: str | None = None, retriever: str
                                "retrieval (base, ft)")
         kind = retriever or (None if v.retriever == "default" else v.retriever) or proj.settings.retrieval.retriever
         k = top_k or v.top_k or proj.settings.retrieval.top_k
-        search = search_with(proj, kind, k, filters, index)
+        search = search_with(proj, kind, k, filters, index, v.rerank)
+        reranker = proj.reranker(v.rerank)
     g = proj.settings.generation
     tokens = (proj.settings.behaviour.max_new_tokens or g.max_new_tokens) if task is not None else g.max_new_tokens
     return Answerer(v, generator_with(proj, adapter), adapter, search, kind, k, tokens, g.temperature, task,
-                    index.embedder.name if search is not None else None)
+                    index.embedder.name if search is not None else None,
+                    reranker.reranker.name if reranker is not None else None)
 
 
 def answerers(proj: Project, names: Iterable[str], task: TaskPrompt | None = None) -> dict[str, Answerer]:

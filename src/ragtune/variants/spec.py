@@ -22,7 +22,8 @@ A task (`ragtune eval --task`, README Behaviour) is answered by `base` and `rag`
 | task-ft      | adapter of the newest `task` run     | none | nothing (trained on that prompt) |
 | task-ft+rag  | adapter of the newest `task-rag` run | the project's `[retrieval]` | nothing (trained with passages) |
 
-Users add their own in `ragtune.toml` (`[variants.rag-bm25-k3]`: adapter, retriever, top_k, system_prompt).
+Users add their own in `ragtune.toml` (`[variants.rag-bm25-k3]`: adapter, retriever, top_k, system_prompt,
+shots, rerank).
 All of them answer through `ragtune.answer.answer_questions`, so the prompt differs only by the passages
 unless a variant sets its own system prompt. A new kind of variant (few-shot examples in the prompt, a
 remote endpoint serving an adapter) is a new field here and its use in `ragtune/variants/answerer.py`.
@@ -49,6 +50,7 @@ class Variant:
     system_prompt: str = ""  # "" = ragtune's prompt
     shots: bool = False  # a task's nearest training examples in the prompt (`[behaviour] shots` of them)
     index: str | None = None  # None: the project's index; "ftr": the newest `ragtune tune --retriever` run's
+    rerank: str | None = None  # None: the project's `[retrieval] rerank`; "": none; else a reranker spec
 
     @property
     def task_only(self) -> bool:
@@ -95,8 +97,11 @@ def custom_variants(settings: Mapping[str, VariantSettings]) -> dict[str, Varian
         retriever = None if s.retriever == "none" else s.retriever
         if retriever is None and s.top_k is not None:
             raise VariantError(f"[variants.{name}] sets top_k without retrieval; set retriever too.")
+        rerank = {"default": None, "none": ""}.get(s.rerank.strip(), s.rerank.strip())
+        if retriever is None and rerank:
+            raise VariantError(f"[variants.{name}] sets rerank without retrieval; set retriever too.")
         out[name] = Variant(name, None if s.adapter == "none" else s.adapter, retriever, s.top_k, s.system_prompt,
-                            s.shots)
+                            s.shots, rerank=rerank)
     return out
 
 
