@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-ingest bench-train bench-eval bench-generation bench-dense bench-serve bench-peers clean
+.PHONY: install demo test bench bench-ingest bench-train bench-eval bench-generation bench-dense bench-serve bench-peers \
+	bench-retrieval bench-retriever clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -55,6 +56,23 @@ bench-dense: install
 
 bench-serve: install
 	$(BIN)/python bench/serve_load.py --unbatched
+
+# Retrieval on corpora nobody here wrote (issue 19): Debian's manual pages and the Python library reference of
+# python3.11-doc (installed here when missing, as the report test's chromium is). About 15 minutes, most of it
+# embedding both corpora the first time; bench-retriever fine-tunes the embedder on each (20-25 minutes each).
+.PHONY: python-doc
+python-doc:
+	@test -d /usr/share/doc/python3.11/html/library || \
+	{ if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get install -y python3.11-doc; }
+
+bench-retrieval: install python-doc
+	$(BIN)/python bench/retrieval_external.py
+	$(BIN)/python bench/lexical_ablation.py
+	$(BIN)/python bench/sweep_external.py
+
+bench-retriever: install python-doc
+	$(BIN)/python bench/retriever_finetune.py --corpus python
+	$(BIN)/python bench/retriever_finetune.py --corpus man
 
 # LlamaIndex and LangChain live in their own venv (extra `bench`), so `make test` never sees them.
 BENCH_VENV ?= .venv-bench

@@ -5,7 +5,7 @@ hybrid over the project's index and over the fine-tuned retriever's, each agains
 bootstrap. Also the time of each step, which is what a retrain costs.
 
 Works in `<cache>/<corpus>/ftr/`, a copy of the benchmark's project (its index), so the cached corpus
-stays as bench/retrieval_external.py left it. Writes docs/benchmarks/retriever_finetune.json.
+stays as bench/retrieval_external.py left it. Writes docs/benchmarks/retriever_finetune_<corpus>.json.
 
 Usage: .venv/bin/python bench/retriever_finetune.py [--corpus man] [--epochs 1]
 """
@@ -34,7 +34,7 @@ from ragtune.tune.retriever import RetrieverConfig  # noqa: E402
 from ragtune.tune.retriever_run import tune_retriever  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "docs" / "benchmarks" / "retriever_finetune.json"
+OUT = ROOT / "docs" / "benchmarks"
 
 
 def on_index(index, kind: str):
@@ -47,8 +47,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", default="man")
     ap.add_argument("--epochs", type=int, default=1)
-    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--out", type=Path, default=None, help="default: docs/benchmarks/retriever_finetune_<corpus>.json")
     args = ap.parse_args()
+    args.out = args.out or OUT / f"retriever_finetune_{args.corpus}.json"
     root = ec.build(args.corpus)
     base, _ = rx.open_project(root)  # the benchmark's project, synced to the cached docs
     work = root / "ftr"
