@@ -116,7 +116,8 @@ class Lexical:
         if not terms:
             return []
         scores = np.asarray(self.bm25.get_scores(terms), dtype=np.float32)
-        top = np.argpartition(-scores, CHUNK_DEPTH)[:CHUNK_DEPTH]
+        depth = min(CHUNK_DEPTH, len(scores))
+        top = np.argpartition(-scores, depth - 1)[:depth]
         top = top[np.lexsort((top, -scores[top]))]  # best first, ties by position
         return distinct_docs([self.doc_ids[i] for i in top if scores[i] > 0], k)
 
