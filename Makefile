@@ -63,7 +63,11 @@ bench-serve: install
 .PHONY: python-doc
 python-doc:
 	@test -d /usr/share/doc/python3.11/html/library || \
-	{ if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get install -y python3.11-doc; }
+	{ if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else SUDO=none; fi; \
+	  if [ "$$SUDO" = none ] || ! command -v apt-get >/dev/null; then \
+	    echo "the python corpus needs /usr/share/doc/python3.11/html/library: install Debian's python3.11-doc" \
+	      "(needs apt-get and root or sudo), or run the benches with --corpus man"; exit 1; \
+	  else $$SUDO apt-get install -y python3.11-doc; fi; }
 
 bench-retrieval: install python-doc
 	$(BIN)/python bench/retrieval_external.py
