@@ -1,12 +1,15 @@
-"""The demo's pieces: its project settings, question sampling, the stage log and the knowledge-base check."""
+"""The demo's pieces: its project settings, question sampling, the stage log, the knowledge-base check and what
+it says its verdict stands on."""
 
 import json
+from pathlib import Path
 
 import pytest
 
+from ragtune.cli.demo import plan_line, smoke_note
 from ragtune.config import load_settings
-from ragtune.demo import (DEMO_SETTINGS, FAST, DemoError, StageLog, check_kb, demo_config, prepare_project,
-                          sample_questions, timed, write_questions)
+from ragtune.demo import (DEMO_SETTINGS, FAST, DemoError, Sizing, StageLog, Throughput, check_kb, demo_config,
+                          prepare_project, sample_questions, timed, write_questions)
 from ragtune.questions import Question, load_questions
 
 
@@ -66,3 +69,12 @@ def test_check_kb_names_what_is_missing(tmp_path):
     (tmp_path / "v1").mkdir()
     with pytest.raises(DemoError, match="v2.*questions.jsonl.*questions_v2.jsonl"):
         check_kb(tmp_path)
+
+
+def test_the_demo_says_what_its_verdict_stands_on(tmp_path):
+    t = Throughput(closed_s=0.4, passages_s=1.0, ft_step_s=1.2, probe_s=30)
+    sizing = Sizing(900, t, 8, None, 57, 45, 56, 21, 850.0)
+    assert "the verdict stands on 45 after-update questions" in plan_line(sizing.to_json())
+    kb = Path(__file__).resolve().parents[1] / "examples" / "kb"
+    assert smoke_note(kb, FAST).startswith("--fast is a smoke run, not a verdict: its recommendation rests on 10 ")
+    assert smoke_note(tmp_path, FAST) is None  # no questions there: the demo's own check says so

@@ -79,6 +79,19 @@ def p_text(p: float) -> str:
     return f"{p:.2g}"
 
 
+def points_text(x: float | None, *, signed: bool = False) -> str:
+    """A difference of rates in percentage points: 0.234 -> "23", signed -0.05 -> "-5" (never "-0")."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return UNMEASURED
+    r = round(100 * x) or 0  # -0.0 rounds to 0, written without a sign
+    return f"{r:+d}" if signed and r else f"{r:d}"
+
+
+def difference_text(d: float, low: float, high: float) -> str:
+    """A paired difference with its interval: "+4 points [-8, +16]"."""
+    return f"{points_text(d, signed=True)} points [{points_text(low, signed=True)}, {points_text(high, signed=True)}]"
+
+
 def usd_text(x: float | None) -> str:
     return usd(x, missing=UNMEASURED)
 

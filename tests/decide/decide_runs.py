@@ -25,7 +25,13 @@ LATENCY_S = {"base": 0.5, "rag": 2.0, "ft": 0.5, "ft+rag": 1.5, "raft": 1.8}
 
 N = 20
 SAME_RAG = [1] * 15 + [0] * 5  # 75 %
-SAME_FT = [0] * 5 + [1] * 15  # 75 % too, on other questions: accuracy cannot separate them
+SAME_FT = [0] * 5 + [1] * 15  # 75 % too, on other questions: accuracy cannot separate them (undetermined)
+# 40 questions, rag and ft right on the same 30: equivalent within +-5 points (no disagreement in 40 pairs bounds
+# the difference's 90 % CI at +-1.645/40 = +-4 points; 20 pairs, +-8 points, would not show it)
+EQUAL_N = 40
+EQUAL_RAG = [1] * 30 + [0] * 10  # 75 %
+EQUAL_FT = list(EQUAL_RAG)
+EQUAL_NONE = [0] * EQUAL_N
 CLEAR_RAG = [1] * 19 + [0]  # 95 %
 CLEAR_FT = [1] * 6 + [0] * 14  # 30 %
 NONE = [0] * N
@@ -50,10 +56,12 @@ def record(q: str, variant: str, correct: int, *, changed: bool = False, stale: 
 
 def results_for(correct: dict[str, list[int]], changed: int = 0,
                 stale: dict[str, list[int]] | None = None) -> list[ResultRecord]:
-    """One record per question and variant; the first `changed` questions changed in the update."""
+    """One record per question and variant (N, or as many as the lists hold); the first `changed` questions
+    changed in the update."""
     stale = stale or {}
+    n = max((len(c) for c in correct.values()), default=N)
     return [record(f"q{i:02d}", v, c[i], changed=i < changed, stale=float(stale[v][i]) if v in stale else 0.0)
-            for i in range(N) for v, c in correct.items()]
+            for i in range(n) for v, c in correct.items()]
 
 
 def summary_for(results: list[ResultRecord], *, update: dict | None = None) -> Summary:

@@ -5,14 +5,17 @@ import json
 import pytest
 
 from cli_helpers import run
-from decide_runs import NONE, SAME_FT, SAME_RAG, after_run, results_for, summary_for, write_run
+from decide_runs import (EQUAL_FT, EQUAL_NONE, EQUAL_RAG, NONE, SAME_FT, SAME_RAG, after_run, results_for, summary_for,
+                         write_run)
 from ragtune.config import CONFIG_FILE
 
 
 @pytest.fixture
 def project(tmp_path):
-    results = results_for({"base": NONE, "rag": SAME_RAG, "ft": SAME_FT, "ft+rag": SAME_FT})
+    results = results_for({"base": EQUAL_NONE, "rag": EQUAL_RAG, "ft": EQUAL_FT, "ft+rag": EQUAL_FT})
     write_run(tmp_path / "runs" / "eval-1", results, summary_for(results))
+    undetermined = results_for({"base": NONE, "rag": SAME_RAG, "ft": SAME_FT})
+    write_run(tmp_path / "runs" / "eval-0", undetermined, summary_for(undetermined))
     after_summary, after_results = after_run()
     write_run(tmp_path / "runs" / "eval-2", after_results, after_summary)
     return tmp_path
@@ -21,11 +24,21 @@ def project(tmp_path):
 def test_recommend_prints_reasons_and_a_table_and_writes_the_json(project):
     result = run("recommend", "eval-1", "-p", str(project), "--queries-per-day", "50000", "--updates", "never")
     assert result.exit_code == 0, result.output
-    assert "Use ft:" in result.text and "(rule 10)" in result.text and "break even" not in result.text
+    assert "Equivalent:" in result.text and "use ft," in result.text  # the verdict word heads the headline
+    assert "(rule 10)" in result.text and "break even" not in result.text
     assert "correct (95 % CI)" in result.text and "7 reference" in result.text
     written = json.loads((project / "runs" / "eval-1" / "recommendation.json").read_text())
     assert written["winner"] == "ft" and written["constraints"]["queries_per_day"] == 50_000
     assert written["rules_doc"] == "docs/decision.md"
+    assert written["verdict"] == "equivalent" and written["equivalence_margin"] == 0.05
+    assert {p["b"] for p in written["power"]} == {"ft", "ft+rag", "rag"} - {written["power"][0]["a"]}
+
+
+def test_recommend_says_undetermined_in_the_headline(project):
+    result = run("recommend", "eval-0", "-p", str(project), "--queries-per-day", "50000", "--updates", "never")
+    assert result.exit_code == 0, result.output
+    assert "Undetermined:" in result.text and "would show them equivalent" in result.text
+    assert "(rule 8) power: with 20 questions" in result.text
 
 
 def test_flags_and_project_settings_change_the_advice(project):

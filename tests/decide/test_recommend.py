@@ -6,11 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from decide_runs import (CLEAR_FT, CLEAR_RAG, NONE, SAME_FT, SAME_RAG, PRICES, after_run, results_for, summary_for)
+from decide_runs import (CLEAR_FT, CLEAR_RAG, EQUAL_FT, EQUAL_NONE, EQUAL_RAG, NONE, SAME_FT, SAME_RAG, PRICES,
+                         after_run, results_for, summary_for)
 from ragtune.decide import Constraints, DecisionError, recommend
 from ragtune.decide.rules import contenders, paired_correct, win_shares
 
 SAME = {"base": NONE, "rag": SAME_RAG, "ft": SAME_FT}
+EQUAL = {"base": EQUAL_NONE, "rag": EQUAL_RAG, "ft": EQUAL_FT}
 CLEAR = {"base": NONE, "rag": CLEAR_RAG, "ft": CLEAR_FT}
 
 
@@ -29,26 +31,34 @@ def by_variant(out: dict) -> dict:
 
 def test_clear_accuracy_winner_is_named():
     out = advise(CLEAR, queries_per_day=50_000, updates_per_month=0)
-    assert out["winner"] == "rag" and out["decided_by"] == "accuracy"
+    assert out["winner"] == "rag" and out["decided_by"] == "accuracy" and out["verdict"] == "better"
     rag = by_variant(out)["rag"]
     assert rag["win_share"] >= 0.9 and rag["accuracy"]["value"] == pytest.approx(0.95)
-    assert "Use rag" in out["headline"] and "95 %" in out["headline"]
-    assert any("(rule 8)" in r and "rag has the highest accuracy" in r for r in out["reasons"])
+    assert out["headline"].startswith("Better: use rag") and "95 %" in out["headline"]
+    assert any("(rule 8) better: rag has the highest accuracy" in r for r in out["reasons"])
 
 
-def test_indistinguishable_candidates_fall_back_on_cost_at_high_volume():
-    out = advise(SAME, queries_per_day=50_000, updates_per_month=0)  # high volume, never updated, no citations
-    assert out["winner"] == "ft" and out["decided_by"] == "cost"
+def test_equivalent_candidates_fall_back_on_cost_at_high_volume():
+    out = advise(EQUAL, queries_per_day=50_000, updates_per_month=0)  # high volume, never updated, no citations
+    assert out["winner"] == "ft" and out["decided_by"] == "cost" and out["verdict"] == "equivalent"
     assert set(out["contenders"]) == {"rag", "ft"}
-    assert "cannot be told apart" in out["headline"] and "$750.00/month" in out["headline"]  # 30 x 50k x $0.0005
-    assert any("(rule 8) the measurements cannot tell" in r for r in out["reasons"])
+    assert out["headline"].startswith("Equivalent:") and "within ±5 points" in out["headline"]
+    assert "$750.00/month" in out["headline"]  # 30 x 50k x $0.0005
+    assert any("(rule 8) equivalent:" in r for r in out["reasons"])
     assert any("ft is cheaper than rag at every volume" in r for r in out["reasons"])  # no updates: no break-even
+
+
+def test_candidates_that_cannot_be_told_apart_are_undetermined_not_quietly_cheapest():
+    out = advise(SAME, queries_per_day=50_000, updates_per_month=0)
+    assert out["verdict"] == "undetermined" and out["decided_by"] == "undetermined"
+    assert out["headline"].startswith("Undetermined:") and "Cheapest of them: ft." in out["headline"]
+    assert any("(rule 10) cost does not decide an undetermined verdict" in r for r in out["reasons"])
 
 
 def test_cost_fallback_flips_at_the_break_even_volume():
     # quarterly: ft's $36 retrain costs $12/month; rag costs $0.0015 more per query: even at 266.7 queries/day
-    low = advise(SAME, queries_per_day=100, updates_per_month=1 / 3)
-    high = advise(SAME, queries_per_day=1000, updates_per_month=1 / 3)
+    low = advise(EQUAL, queries_per_day=100, updates_per_month=1 / 3)
+    high = advise(EQUAL, queries_per_day=1000, updates_per_month=1 / 3)
     assert (low["winner"], high["winner"]) == ("rag", "ft")
     assert low["decided_by"] == high["decided_by"] == "cost"
     assert by_variant(low)["rag"]["monthly_usd"] == pytest.approx(6.0)
@@ -96,8 +106,9 @@ def test_weekly_updates_exclude_closed_book_ft_with_the_freshness_numbers():
     assert ft["changed_facts"]["value"] == 0.0 and ft["stale"]["value"] == 1.0
     # ft+rag took the update in by index sync, but its weights still answered 4 of 8 changed facts the old way
     assert any("ft+rag" in n and "old value for 50 %" in n for n in by_variant(out)["ft+rag"]["notes"])
-    # without the update, the same measurements pick ft on cost
-    assert advise(before, queries_per_day=50_000, updates_per_month=0)["winner"] == "ft"
+    # without the update, ft is in the running again: equivalent to rag and ft+rag, it wins on cost
+    equal = {"base": EQUAL_NONE, "rag": EQUAL_RAG, "ft": EQUAL_FT, "ft+rag": EQUAL_FT}
+    assert advise(equal, queries_per_day=50_000, updates_per_month=0)["winner"] == "ft"
 
 
 def test_frequent_updates_without_an_after_run_still_exclude_ft_and_say_how_to_measure():
@@ -184,7 +195,7 @@ def test_every_reason_cites_a_rule_and_a_number():
 
 
 def test_a_run_without_cost_figures_falls_back_on_latency():
-    results = results_for(SAME)
+    results = results_for(EQUAL)
     summary = replace(summary_for(results), cost=None)
     out = recommend(summary, results, Constraints(updates_per_month=0, budget_usd_per_month=10), resamples=200)
     assert out["winner"] == "ft" and out["decided_by"] == "latency"  # 500 ms against rag's 2,000 ms

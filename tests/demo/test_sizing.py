@@ -1,22 +1,37 @@
 """Sizing the full demo to the machine: the plan follows the measured throughput, has a floor, and a real
 probe measures in seconds."""
 
+import functools
 from pathlib import Path
 
 import pytest
 
 from ragtune.demo import FAST, Sizing, Throughput, choose, sample_questions
-from ragtune.demo.sizing import (BEHAVIOUR_SHARE, FIXED_S, MIN_FT_STEPS, MIN_TASK_EXAMPLES, SPARE_MARGIN,
-                                 behaviour_seconds, choose_behaviour, measure, train_step_seconds)
+from ragtune.demo.sizing import (BEHAVIOUR_SHARE, FIXED_S, MIN_DECIDING, MIN_FT_STEPS, MIN_TASK_EXAMPLES,
+                                 SPARE_MARGIN, behaviour_seconds, choose_behaviour, measure, minutes_needed,
+                                 smallest_deciding)
+from ragtune.demo.stages import unaffordable
+from ragtune.demo.step_probe import train_step_seconds
 from ragtune.questions import load_questions
 
 KB = Path(__file__).resolve().parents[2] / "examples" / "kb"
+# Two 2-core CPUs, in the probe's terms (seconds per answer in a batch and alone, per step, 60 held-out tickets).
+# The AMX Xeon's figures give the README's plan (57 + 45 questions, 19-20 tickets, ft 56-59 steps). The EPYC's
+# gave 43 v1 and 10 v2 questions while every question counted alike (issue 28: a verdict on 8 questions).
+XEON_AMX = Throughput(closed_s=0.36, passages_s=0.95, ft_step_s=1.1, probe_s=70, raft_step_s=2.3, run_overhead_s=9,
+                      closed_alone_s=1.19, passages_alone_s=1.65, task_s=1.2, task_step_s=6.5)
+EPYC = Throughput(closed_s=0.45, passages_s=2.0, ft_step_s=1.5, probe_s=60, raft_step_s=3.7, run_overhead_s=10,
+                  closed_alone_s=1.40, passages_alone_s=2.74, task_s=2.0, task_step_s=6.0)
+SLOW = Throughput(closed_s=0.9, passages_s=3.2, ft_step_s=2.8, probe_s=10)
+FAST_CPU = Throughput(closed_s=0.45, passages_s=1.6, ft_step_s=1.4, probe_s=10)
+CRAWL = Throughput(closed_s=2.0, passages_s=6.0, ft_step_s=6.0, probe_s=40, raft_step_s=15.0, run_overhead_s=20)
 
 
 @pytest.fixture(scope="module")
 def counts():
     v1, v2 = load_questions(KB / "questions.jsonl"), load_questions(KB / "questions_v2.jsonl")
 
+    @functools.cache
     def count(per_tag_v1, per_tag_v2):
         s2 = sample_questions(v2, per_tag_v2)
         keep = {q.id for q in s2 if q.old_answers}
@@ -26,8 +41,7 @@ def counts():
 
 
 def test_a_faster_machine_gets_a_larger_plan_within_the_budget(counts):
-    slow = choose(Throughput(closed_s=0.9, passages_s=3.2, ft_step_s=2.8, probe_s=10), counts)
-    fast = choose(Throughput(closed_s=0.45, passages_s=1.6, ft_step_s=1.4, probe_s=10), counts)
+    slow, fast = choose(SLOW, counts), choose(FAST_CPU, counts)
     assert slow is not None and fast is not None
     assert fast.questions_v1 + fast.questions_v2 > slow.questions_v1 + slow.questions_v2
     assert fast.ft_steps > slow.ft_steps >= MIN_FT_STEPS and fast.raft_steps > slow.raft_steps
@@ -38,10 +52,44 @@ def test_a_faster_machine_gets_a_larger_plan_within_the_budget(counts):
 
 
 def test_more_time_buys_more_questions_and_too_little_time_says_so(counts):
-    t = Throughput(closed_s=0.9, passages_s=3.2, ft_step_s=2.8, probe_s=10)
-    short, long = choose(t, counts, budget_s=10 * 60), choose(t, counts, budget_s=30 * 60)
+    short, long = choose(SLOW, counts, budget_s=13 * 60), choose(SLOW, counts, budget_s=30 * 60)
     assert short.questions_v1 + short.questions_v2 < long.questions_v1 + long.questions_v2
+    assert choose(SLOW, counts, budget_s=10 * 60) is None  # room for training, not for the deciding set
     assert choose(Throughput(closed_s=20, passages_s=60, ft_step_s=30, probe_s=10), counts) is None
+
+
+def test_the_deciding_set_is_sized_first(counts):
+    assert MIN_DECIDING == 30 and smallest_deciding(counts) == 32  # 9 per tag: 8 per tag gives 29
+    epyc, xeon = choose(EPYC, counts, task_examples=60), choose(XEON_AMX, counts, task_examples=60)
+    assert epyc.questions_v2 >= MIN_DECIDING and epyc.questions_v2 > epyc.questions_v1  # was 43 + 10
+    assert epyc.ft_steps > MIN_FT_STEPS and epyc.behaviour_examples >= MIN_TASK_EXAMPLES
+    assert (xeon.questions_v1, xeon.questions_v2, xeon.per_tag_v2) == (57, 45, None)  # all fit: as before
+    for t in (XEON_AMX, EPYC, SLOW, FAST_CPU, CRAWL):
+        for minutes in range(3, 61):
+            for tasks in (0, 60):
+                plan = choose(t, counts, budget_s=60 * minutes, task_examples=tasks)
+                assert plan is None or (plan.questions_v2 >= MIN_DECIDING and plan.estimated_s <= plan.budget_s)
+
+
+def test_a_machine_too_slow_is_told_the_minutes_that_would_do(counts):
+    for t, tasks in ((CRAWL, 0), (CRAWL, 60), (EPYC, 60), (SLOW, 0), (XEON_AMX, 60)):
+        m = minutes_needed(t, counts, tasks)
+        plan = choose(t, counts, budget_s=60 * m, task_examples=tasks)
+        assert plan is not None and plan.questions_v2 >= MIN_DECIDING
+        assert choose(t, counts, budget_s=60 * (m - 1), task_examples=tasks) is None
+    assert choose(CRAWL, counts) is None and (m := minutes_needed(CRAWL, counts)) > 15
+    message = unaffordable(CRAWL, counts, 15 * 60, 0)
+    assert "needs 32 of them" in message and f"--minutes {m}`" in message and "--fast" in message
+    assert minutes_needed(Throughput(closed_s=1, passages_s=1, ft_step_s=float("inf"), probe_s=1), counts) is None
+
+
+def test_a_knowledge_base_with_fewer_than_30_after_update_questions_decides_on_all_of_them():
+    def few(per_tag_v1, per_tag_v2):  # 12 v2 questions in 4 tags
+        return 4 * per_tag_v1, 12 if per_tag_v2 is None else min(12, 4 * per_tag_v2)
+
+    assert smallest_deciding(few) == 12
+    plan = choose(SLOW, few)
+    assert plan.per_tag_v2 is None and plan.questions_v2 == 12
 
 
 def test_the_behaviour_stage_gets_its_share_at_its_own_measured_step_cost(counts):

@@ -69,3 +69,15 @@ def test_tone_grades_map_to_0_1_and_failures_stay_unmeasured():
         assert failed["metrics"] == {"judge_tone": None} and failed["judge"]["error"]
     prompt = judge.seen[0][1]["content"]
     assert rubric in prompt and reference in prompt and "Hi! Kind regards" in prompt
+
+
+def test_without_a_reference_the_judge_grades_relevance_not_correctness():
+    messages = judge_messages("How long is the warranty?", [], "Three years [1].", ["W: 3 years."], referenced=False)
+    system, prompt = messages[0]["content"], messages[1]["content"]
+    assert '"relevant"' in system and '"correct"' not in system
+    assert "relevant: the answer addresses the question" in prompt and "supported by the passages" in prompt
+    assert "declines" not in prompt and "Reference answers" not in prompt  # no abstention rule, no reference
+    assert parse_verdict('{"relevant": "yes", "faithful": false}', "relevant") == {"relevant": True,
+                                                                                  "faithful": False}
+    with pytest.raises(ValueError):
+        parse_verdict('{"correct": true}', "relevant")  # a verdict on the wrong question is not read as one

@@ -77,8 +77,8 @@ def test_the_cli_says_what_is_missing(project, tmp_path):
     out = run("tune", "--with-passages", "--project", str(project.settings.root))
     assert out.exit_code == 2 and "--task" in out.text
     (tmp_path / "ragtune.toml").write_text("")
-    out = run("eval", "--project", str(tmp_path))
-    assert out.exit_code == 2 and "--questions FILE" in out.text
+    out = run("eval", "--project", str(tmp_path))  # no question file and nothing indexed to build them from
+    assert out.exit_code == 2 and "--questions FILE" in out.text and "ragtune ingest" in out.text
     out = run("eval", "--task", str(tmp_path / "none.jsonl"), "--project", str(project.settings.root))
     assert out.exit_code == 2 and "no such file" in out.text
 

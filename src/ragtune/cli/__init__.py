@@ -1,6 +1,6 @@
 """The `ragtune` command: a mapping of command names to plain functions, assembled into one Typer app.
 
-Each command module (project, training, evaluation, report, recommend, demo, serve) defines plain functions and
+Each command module (project, training, questions, evaluation, report, recommend, demo, serve) defines plain functions and
 imports only `cli.terminal` and `cli.tables`; this module alone knows them all. A user error (`RagtuneError`)
 is caught here, once, around every command: `error: <message>` on stderr, exit code 2.
 """
@@ -12,7 +12,7 @@ from typing import Callable
 
 import typer
 
-from ragtune.cli import demo, evaluation, project, recommend, report, serve, training
+from ragtune.cli import demo, evaluation, project, questions, recommend, report, serve, training
 from ragtune.cli.terminal import fail
 from ragtune.errors import RagtuneError
 
@@ -22,6 +22,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "ask": project.ask,
     "status": project.status,
     "demo": demo.demo,
+    "questions": questions.questions,
     "eval": evaluation.evaluate,
     "recommend": recommend.recommend,
     "report": report.report,

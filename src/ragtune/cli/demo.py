@@ -20,7 +20,8 @@ def demo(
     kb: Path = typer.Option(Path("examples/kb"), help="Knowledge base: v1/, v2/, questions.jsonl, questions_v2.jsonl."),
     project: Optional[Path] = typer.Option(None, "--project", "-p",
                                            help="Demo project folder (default: demo-project, or demo-fast)."),
-    fast: bool = typer.Option(False, "--fast", help="A smaller run (about 5 minutes on 2 cores) for a first look."),
+    fast: bool = typer.Option(False, "--fast", help="A smoke run (about 5 minutes on 2 cores): every stage on a "
+                                                    "few questions, not a verdict."),
     minutes: float = typer.Option(15.0, "--minutes", min=3,
                                   help="Time for the full demo: it measures this machine, then asks as many "
                                        "questions and trains as many steps as fit (recorded, reused on a re-run)."),
@@ -36,6 +37,9 @@ def demo(
     project = project or Path("demo-fast" if fast else "demo-project")
     plan = FAST if fast else FULL
     console.print(f"[bold]ragtune demo[/] ({plan.name}): {kb} -> {project}")
+    note = smoke_note(kb, plan) if fast else None
+    if note:
+        console.print(f"[yellow]{escape(note)}[/]")
     start = time.perf_counter()
     with stage_progress() as (bar, progress):
 
@@ -51,7 +55,21 @@ def demo(
             result = run_demo(kb, project, plan, progress=progress, on_stage=on_stage, budget_s=60 * minutes)
         except KeyboardInterrupt:
             fail("interrupted; run the same command again to continue where it stopped", code=130)
-    print_outcome(result, time.perf_counter() - start)
+    print_outcome(result, time.perf_counter() - start, note)
+
+
+def smoke_note(kb: Path, plan) -> str | None:
+    """What a fast run's verdict rests on: a smoke test of every stage, on too few questions to act on."""
+    from ragtune.demo.questions import pick_questions
+    from ragtune.demo.sizing import MIN_DECIDING
+    from ragtune.questions import load_questions
+
+    files = [kb / "questions.jsonl", kb / "questions_v2.jsonl"]
+    if not all(f.is_file() for f in files):
+        return None  # the demo itself names what the knowledge base lacks
+    v2 = pick_questions(*(load_questions(f) for f in files), plan.per_tag_v1, plan.per_tag_v2)[1]
+    return (f"--fast is a smoke run, not a verdict: its recommendation rests on {len(v2)} after-update questions "
+            f"(`ragtune demo` sizes at least {MIN_DECIDING}).")
 
 
 def plan_line(sizing: dict) -> str:
@@ -63,8 +81,9 @@ def plan_line(sizing: dict) -> str:
             f"{sizing['raft_steps']} steps"
             + (f"; {sizing['behaviour_examples']} held-out tickets, task-ft+rag {sizing['behaviour_steps']} steps"
                if sizing.get("behaviour_examples") else "")
-            + f"; about {sizing['estimated_s'] / 60:.0f} of {sizing['budget_s'] / 60:.0f} "
-            f"minutes\n  measured: {t['closed_s']:.2f} s per closed-book answer, {t['passages_s']:.2f} s with "
+            + f"; about {sizing['estimated_s'] / 60:.0f} of {sizing['budget_s'] / 60:.0f} minutes"
+            f"\n  the verdict stands on {sizing['questions_v2']} after-update questions (the documents change, so "
+            f"those decide)\n  measured: {t['closed_s']:.2f} s per closed-book answer, {t['passages_s']:.2f} s with "
             f"passages, {t['ft_step_s']:.2f} s per ft step"
             + (f", {t['raft_step_s']:.2f} s per raft step" if t.get("raft_step_s") is not None else "")
             + (f", {t['task_s']:.2f} s per ticket answer" if t.get("task_s") is not None else "")
@@ -78,8 +97,9 @@ def brief(result: dict) -> str:
     return escape(json.dumps(shown, default=str))[:110]
 
 
-def print_outcome(result, wall_s: float) -> None:
-    """Before and after the update, the recommendation, and where to look next."""
+def print_outcome(result, wall_s: float, note: str | None = None) -> None:
+    """Before and after the update, the recommendation (and `note`: what a smoke run's verdict rests on), and
+    where to look next."""
     from ragtune.evaluate.results import read_summary
 
     before, after = read_summary(result.before), read_summary(result.after)
@@ -96,11 +116,13 @@ def print_outcome(result, wall_s: float) -> None:
         print_task_summary(task)
         for line in describe(behaviour_verdict(task)):
             console.print(line, markup=False, highlight=False)
-    console.rule("[bold]Recommendation")
     rec = result.recommendation
+    console.rule(f"[bold]Recommendation: {escape(str(rec.get('verdict') or rec.get('decided_by') or '-'))}")
     console.print(f"[bold]{escape(rec.get('headline', ''))}[/]")
     for reason in rec.get("reasons", []):
         console.print(f"  - {escape(reason)}")
+    if note:
+        console.print(f"[yellow]{escape(note)}[/]")
     stages = ", ".join(f"{s} {t:.0f} s" for s, t in result.seconds.items())
     console.print(f"\nStage times (recorded): {stages}")
     console.print(f"This invocation: {wall_s:.0f} s. Report: [bold]{result.report}[/]")

@@ -8,11 +8,12 @@ from typing import Optional
 import typer
 
 from ragtune.cli.terminal import ProjectOpt, console, fail, open_project, stage_progress
-from ragtune.cli.tables import print_summary, print_task_summary
+from ragtune.cli.tables import print_question_report, print_summary, print_task_summary, stale_note
 
 
 def evaluate(
-    questions: Optional[Path] = typer.Option(None, "--questions", "-q", help="Questions JSONL (see README, Data formats)."),
+    questions: Optional[Path] = typer.Option(None, "--questions", "-q", help="Questions JSONL (see README, Data "
+                                             "formats); default: built from your documents (`ragtune questions`)."),
     task: Optional[Path] = typer.Option(None, "--task", help="Task examples JSONL: measure a behaviour (format, "
                                         "labels, style) on its held-out examples (README, Behaviour)."),
     variants: Optional[str] = typer.Option(None, help="Comma-separated variants (default: all this project can run)."),
@@ -55,7 +56,7 @@ def evaluate(
             fail("--task measures a behaviour on its own; run --questions or --forgetting separately.")
         return _evaluate_task(proj, task, names, run, freshness)
     if questions is None:
-        fail("pass --questions FILE (knowledge questions) or --task FILE (task examples).")
+        questions = _generated_questions(proj)
     with stage_progress() as (_, progress):
         try:
             run_dir, _ = run_evaluation(proj, questions, names, run=run, freshness=freshness, forgetting=forgetting,
@@ -64,7 +65,36 @@ def evaluate(
             fail("interrupted; continue with the same command plus --run <id> (see runs/)", code=130)
     summary = summarize_run(proj, run_dir)
     print_summary(summary, proj.settings.retrieval.top_k)
+    _print_verdict(proj, run_dir)
     console.print(f"Results: {run_dir / 'results.jsonl'}\nSummary: {run_dir / 'summary.json'}")
+
+
+def _print_verdict(proj, run_dir: Path) -> None:
+    """The recommendation at the project's [cost] and [constraints] (better / equivalent / undetermined)."""
+    from ragtune.decide import recommend_run
+    from ragtune.errors import DecisionError
+
+    try:
+        out = recommend_run(proj, run_dir)
+    except DecisionError as e:
+        console.print(f"No verdict: {e}", markup=False, highlight=False)
+        return
+    console.print(f"Verdict: {out['headline']}", markup=False, highlight=False)
+    console.print(f"Rule by rule, and at other volumes or constraints: `ragtune recommend {run_dir.name} "
+                  "--queries-per-day N --updates weekly ...`", markup=False, highlight=False)
+
+
+def _generated_questions(proj) -> Path:
+    """No --questions: the questions `ragtune questions` built from the documents (built now if missing)."""
+    from ragtune.synth.questions_session import questions_for_eval
+
+    qset = questions_for_eval(proj)
+    if qset.built:
+        print_question_report(qset.report)
+    console.print(f"Questions: {qset.path} ({qset.report.get('questions', '?')}, built from your documents about facts "
+                  "never trained on; review or edit them with `ragtune questions`)", markup=False, highlight=False)
+    stale_note(qset.report, proj.index.version)
+    return qset.path
 
 
 def _evaluate_task(proj, task: Path | None, names: list[str] | None, run: str | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -9,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ragtune.cli.terminal import console
-from ragtune.numbers import ci_compact, p_value, qpd, usd
+from ragtune.numbers import ci_compact, difference_text, p_value, points_text, qpd, usd
 
 if TYPE_CHECKING:
     from ragtune.evaluate.results import Summary
@@ -22,8 +23,8 @@ SHOWN = (("contains", "correct", True), ("hallucinated", "halluc.", True),
 def print_summary(summary: Summary, k: int) -> None:
     """Every variant's main metrics, then freshness, forgetting and cost when measured, then significant wins."""
     n = max((s.n for s in summary.variants.values()), default=0)
-    table = Table(title=f"{n} questions, every variant (mean, 95 % CI; all metrics in summary.json)",
-                  box=box.SIMPLE_HEAD, padding=(0, 1))
+    table = Table(title=f"{n} questions{reference_note(summary)}, every variant (mean, 95 % CI; all metrics in "
+                        "summary.json)", box=box.SIMPLE_HEAD, padding=(0, 1))
     shown = [(m.format(k=k), label.format(k=k), ci) for m, label, ci in SHOWN]
     for col in ["variant", *(label for _, label, _ in shown), "p50 s"]:
         table.add_column(col, no_wrap=True)
@@ -35,6 +36,11 @@ def print_summary(summary: Summary, k: int) -> None:
         lat = s.p50_s
         table.add_row(v, *cells, f"{lat:.1f}" if lat is not None else "-")
     console.print(table)
+    counts = figure_counts(summary, [(m, label) for m, label, _ in shown])
+    if counts:
+        console.print(f"Questions per figure, where not every question counts: {counts}", markup=False,
+                      highlight=False)
+    print_by_generator(summary)
     if summary.freshness:
         print_freshness(summary.freshness)
     if summary.forgetting:
@@ -46,6 +52,92 @@ def print_summary(summary: Summary, k: int) -> None:
             worse = c.b if c.better == c.a else c.a
             console.print(f"{c.better} is better than {worse} on correct answers "
                           f"(difference {abs(c.diff):.2f}, {c.test}, p = {p_value(c.p_value)})")
+    print_power([c for c in summary.comparisons if c.metric == "contains" and not c.significant])
+    if summary.known_new:
+        print_known_new(summary.known_new)
+
+
+def print_power(comparisons: list) -> None:
+    """Each comparison on correct answers that is not significant: its difference, what its n could detect
+    (80 % power, alpha 0.05) and how many questions would decide it (docs/metrics.md, Statistics)."""
+    if not comparisons:
+        return
+    table = Table(title="Not significant on correct answers (power 80 %, alpha 0.05)", box=box.SIMPLE_HEAD,
+                  padding=(0, 1))
+    for col in ("pair", "difference (95 % CI)", "could detect", "would decide it"):
+        table.add_column(col, no_wrap=True)
+    for c in comparisons:
+        diff = points_text(c.diff, signed=True) if math.isnan(c.low) else difference_text(c.diff, c.low, c.high)
+        mde = "-" if math.isnan(c.mde) else f"{points_text(c.mde)}+ pts (n {c.n})"
+        decide = (f"equivalent (±{points_text(c.margin)})" if c.equivalent else f"~{c.n_needed:,} questions"
+                  if c.n_needed else f"~{c.n_equivalence:,} for equivalence" if c.n_equivalence else "-")
+        table.add_row(escape(f"{c.a} vs {c.b}"), diff, mde, decide)
+    console.print(table)
+
+
+def print_known_new(known_new: dict) -> None:
+    """Correct answers on facts the base model already knew closed-book, and on facts new to it."""
+    ref = known_new["reference"]
+    table = Table(title=f"Known vs new facts: {ref} right closed-book or not (so {ref} is 100 % / 0 %)",
+                  box=box.SIMPLE_HEAD, padding=(0, 1))
+    for col in ("variant", f"known ({known_new['known']})", f"new ({known_new['new']})"):
+        table.add_column(col, no_wrap=True)
+    for v, parts in known_new["variants"].items():
+        table.add_row(escape(v), ci_compact(parts.get("known")), ci_compact(parts.get("new")))
+    console.print(table)
+
+
+def print_by_generator(summary: Summary) -> None:
+    """Correct answers per question generator (`ragtune questions`): does the verdict depend on the source?"""
+    gens = list(dict.fromkeys(g for s in summary.variants.values() for g in s.by_generator))
+    if not gens:
+        return
+    table = Table(title="Correct answers by question generator (n questions)", box=box.SIMPLE_HEAD, padding=(0, 1))
+    for col in ["variant", *(f"{g} ({_generator_n(summary, g)})" for g in gens)]:
+        table.add_column(col, no_wrap=True)
+    for v, s in summary.variants.items():
+        cells = [s.by_generator.get(g) for g in gens]
+        table.add_row(v, *("-" if e is None or not e.measured else ci_compact(e) for e in cells))
+    console.print(table)
+
+
+def _generator_n(summary: Summary, generator: str) -> int:
+    return max((s.by_generator[generator].n for s in summary.variants.values() if generator in s.by_generator),
+               default=0)
+
+
+def reference_note(summary: Summary) -> str:
+    """The title's " (12 without reference answers: accuracy on 45)" when some questions had no `answers`.
+
+    Every question with a reference is scored on `contains` (answerable) or `abstained_correctly`
+    (unanswerable); one without gets neither, so the rest of the questions are the unreferenced ones."""
+    scored = ("contains", "abstained_correctly")
+    unreferenced = max((s.n - sum(e.n for m in scored if (e := s.metric(m)) is not None)
+                        for s in summary.variants.values() if s.metric("declined") is not None), default=0)
+    n = max((s.n for s in summary.variants.values()), default=0)
+    if unreferenced <= 0:
+        return ""
+    if unreferenced >= n:
+        return " (none with a reference answer: accuracy not measured)"
+    return f" ({unreferenced} without reference answers: accuracy on {n - unreferenced})"
+
+
+def figure_counts(summary: Summary, shown: list[tuple[str, str]]) -> str:
+    """How many questions each shown figure stands on ("correct 40, hit@3 30, cite P 12-18, p50 s 5 (answered
+    alone)"), for the figures that do not count every question of a variant; "" when all do."""
+    parts = []
+    for metric, label in shown:
+        measured = [(e.n, s.n) for s in summary.variants.values() if (e := s.metric(metric)) is not None]
+        if any(n != total for n, total in measured):
+            parts.append(f"{label} {_span([n for n, _ in measured])}")
+    alone = [(s.latency_n, s.n) for s in summary.variants.values() if s.latency_n is not None]
+    if any(n != total for n, total in alone):
+        parts.append(f"p50 s {_span([n for n, _ in alone])} (answered alone)")
+    return ", ".join(parts)
+
+
+def _span(counts: list[int]) -> str:
+    return f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
 
 
 def print_cost(cost: dict) -> None:
@@ -162,3 +254,35 @@ def print_sweep(result) -> None:
     console.print(f"On {n_report} other questions: {result.chosen.label} {ci_compact(result.report_chosen)} vs "
                   f"{result.current.label} {ci_compact(result.report_current)} (difference {r.diff:+.2f}, "
                   f"95 % CI {r.low:+.2f} to {r.high:+.2f}).", markup=False, highlight=False)
+
+
+def stale_note(report: dict, version: int) -> None:
+    built_on = report.get("corpus_version")
+    if built_on is not None and built_on != version:
+        console.print(f"note: built on index version {built_on}, the index is now at {version}; "
+                      "`ragtune questions --rebuild` asks about the documents as they are now.", markup=False,
+                      highlight=False)
+
+
+def print_question_report(report: dict) -> None:
+    """Per generator: made, dropped by each filter, kept, chosen; and the chosen set's bias figures."""
+    gens, bias = report.get("generators") or {}, report.get("bias") or {}
+    if not gens:
+        return
+    table = Table(title=f"{report.get('questions', '?')} questions from {report.get('chunks', '?')} chunks "
+                        f"(bias: docs/metrics.md)", box=box.SIMPLE_HEAD, padding=(0, 1))
+    for col in ("generator", "made", "dropped (filter: n)", "kept", "chosen", "overlap", "bm25@1", "ans. in train"):
+        table.add_column(col)
+    for g, t in gens.items():
+        b = bias.get(g) or {}
+        dropped = ", ".join(f"{k} {n}" for k, n in t["dropped"].items()) or "-"
+        table.add_row(g, str(t["candidates"]), dropped, str(t["kept"]), str(t["chosen"]), _f2(b.get("lexical_overlap")),
+                      _f2(b.get("bm25_top1")), _f2(b.get("answer_in_training")))
+    console.print(table)
+    if not report.get("training"):
+        console.print("note: no training set yet (`ragtune synth`): the held-out split still applies, but no "
+                      "training question could be checked for copies.", markup=False, highlight=False)
+
+
+def _f2(x) -> str:
+    return "-" if x is None else f"{x:.2f}"

@@ -81,6 +81,16 @@ class SynthSettings(Section):
     slow_budget_seconds: float = Field(120.0, ge=0)
 
 
+class QuestionsSettings(Section):
+    """Evaluation questions built from the indexed chunks (`ragtune questions`, `ragtune eval` without
+    --questions): held out by fact from synth's training pairs (`[synth] val_fraction` and `seed` decide)."""
+
+    count: int = Field(100, ge=1)  # questions in the set (each is asked of every variant)
+    generators: list[Literal["teacher", "extractive", "bridge", "multi-chunk", "unanswerable"]] = [
+        "teacher", "extractive", "bridge", "multi-chunk", "unanswerable"]
+    unanswerable_share: float = Field(0.1, ge=0, lt=1)  # questions whose right answer is to decline
+
+
 class VariantSettings(Section):
     """A variant of your own (`[variants.<name>]`): which weights answer and how passages are retrieved."""
 
@@ -104,6 +114,9 @@ class EvalSettings(Section):
     # questions of each variant are always answered alone: the latency a single user sees comes from them.
     batch_size: int = Field(8, ge=1)
     latency_sample: int = Field(5, ge=0)
+    # Two variants are "equivalent" when the 90 % CI of their paired difference lies inside +-this (0.05 = 5
+    # points of accuracy): then cost decides between them (docs/decision.md, rules 8 and 10).
+    equivalence_margin: float = Field(0.05, gt=0, lt=1)
 
 
 class BehaviourSettings(Section):

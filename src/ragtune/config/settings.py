@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ragtune.config.sections import (BehaviourSettings, ChunkSettings, ConstraintSettings, CostSettings, EvalSettings,
-                                     GenerationSettings, ModelSettings, RetrievalSettings, Section, ServeSettings,
+                                     GenerationSettings, ModelSettings, QuestionsSettings, RetrievalSettings, Section, ServeSettings,
                                      SynthSettings, TuneConfig, VariantSettings)
 from ragtune.errors import ConfigError
 
@@ -27,6 +27,7 @@ class Settings(Section):
     retrieval: RetrievalSettings = RetrievalSettings()
     generation: GenerationSettings = GenerationSettings()
     synth: SynthSettings = SynthSettings()
+    questions: QuestionsSettings = QuestionsSettings()
     tune: TuneConfig = TuneConfig()
     eval: EvalSettings = EvalSettings()
     cost: CostSettings = CostSettings()

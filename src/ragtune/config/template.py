@@ -45,7 +45,7 @@ extractive = "fill"        # deterministic pairs when the teacher yields too few
 raft = true                # also build RAFT examples (for `ragtune tune --raft`)
 raft_distractors = 3
 p_no_oracle = 0.2          # share of RAFT examples without the passage holding the answer
-val_fraction = 0.1         # share of facts held out for validation
+val_fraction = 0.1         # share of facts held out from training: validation and `ragtune questions` ask them
 questions = ""             # your own questions JSONL to train on (optional)
 chat = ""                  # your own chat JSONL to train on (optional)
 seed = 0
@@ -58,6 +58,12 @@ pilot_chunks = 8           # chunks in the pilot...
 pilot_seconds = 20         # ...or fewer where one more batch would end past this many seconds
 max_seconds_per_item = 10  # slower than this per kept item (10 epochs of LoRA on a pair take about 5 s)...
 slow_budget_seconds = 120  # ...is skipped if the rest would take longer than this
+
+[questions]                # `ragtune questions` (and `ragtune eval` without --questions): eval questions from
+                           # the indexed chunks, about facts synth never trains on (docs/metrics.md)
+count = 100                # questions in the set; every variant answers each
+generators = ["teacher", "extractive", "bridge", "multi-chunk", "unanswerable"]
+unanswerable_share = 0.1   # questions about something the documents do not hold (the right answer: decline)
 
 [tune]                     # `ragtune tune`: LoRA fine-tuning
 rank = 16
@@ -81,6 +87,7 @@ bootstrap_resamples = 2000
 seed = 0
 batch_size = 8             # answers generated together per variant (faster); 1 = one at a time
 latency_sample = 5         # first questions per variant answered alone: the single-user latency figures
+equivalence_margin = 0.05  # +-5 points: within it (90 % CI of the difference), variants are equivalent
 
 [cost]                     # prices for the cost figures (sources: docs/metrics.md)
 hardware_usd_per_hour = 0.0893   # AWS c7i.large (2 vCPU) on-demand, us-east-1, 2024; a g5.xlarge GPU: 1.006

@@ -1,8 +1,9 @@
 """`recommend`: measured results + the user's constraints -> which variant to deploy, and why.
 
 A pure function over a run's summary and result records (docs/decision.md numbers the rules; every
-reason cites one). Order: hard constraints exclude (rules 1-7), accuracy picks a clear winner (rules 8-9),
-otherwise cost at the user's volume decides among the variants accuracy cannot separate (rule 10).
+reason cites one). Order: hard constraints exclude (rules 1-7); accuracy then finds one candidate better,
+the leading ones equivalent within the margin, or cannot tell (rules 8-9, `ragtune.decide.verdict`); only
+among equivalent candidates does cost at the user's volume decide (rule 10).
 `recommend_run` reads a run folder (and an optional after-update run), recommends, and writes
 `recommendation.json` next to summary.json so the HTML report can embed it.
 """
@@ -18,13 +19,15 @@ from ragtune.config import CostSettings, Settings
 from ragtune.decide.behaviour import behaviour_verdict, with_behaviour
 from ragtune.decide.inputs import Constraints, VariantEvidence, constraints_from_settings, describe_updates, \
     gather_evidence
-from ragtune.decide.rules import (FREQUENT_UPDATES, WIN_SHARE, Verdict, accuracy_on, cheapest, contenders, judge,
-                                  no_gpu_note, pair_with, paired_correct, win_shares)
+from ragtune.decide.rules import (FREQUENT_UPDATES, WIN_SHARE, Verdict, accuracy_on, judge, no_gpu_note, pair_with,
+                                  paired_correct, win_shares)
+from ragtune.decide.verdict import decide, headline, known_new_reason
 from ragtune.errors import DecisionError, RunError
 from ragtune.evaluate.cost import monthly_usd
+from ragtune.evaluate.power import MARGIN
 from ragtune.evaluate.results import Manifest, ResultRecord, Summary, read_manifest, read_results, read_summary
 from ragtune.evaluate.stats import Estimate, compare
-from ragtune.numbers import p_text, pct, pct_text, usd_text
+from ragtune.numbers import p_text, pct_text
 from ragtune.runs import RECOMMENDATION, run_folder, write_text
 
 if TYPE_CHECKING:
@@ -36,11 +39,13 @@ RULES_DOC = "docs/decision.md"
 def recommend(summary: Summary, results: Sequence[ResultRecord], constraints: Constraints, *,
               after_summary: Summary | None = None, after_results: Sequence[ResultRecord] | None = None,
               resamples: int = 2000, seed: int = 0, manifest: Manifest | None = None,
-              prices: CostSettings | None = None) -> dict:
-    """The recommendation as a JSON-serialisable dict (winner, decided_by, headline, reasons, candidates).
+              prices: CostSettings | None = None, margin: float = MARGIN) -> dict:
+    """The recommendation as a JSON-serialisable dict (winner, decided_by, verdict, headline, reasons, power,
+    candidates).
 
     `after_*`: a run made with `ragtune eval --freshness` after the documents changed; `manifest`: the run's
-    manifest.json (says which variants retrieve and which are fine-tuned); `prices`: recompute costs at these.
+    manifest.json (says which variants retrieve and which are fine-tuned); `prices`: recompute costs at these;
+    `margin`: the equivalence margin ([eval] equivalence_margin).
     """
     c = constraints
     freshness = _freshness(summary, after_summary)
@@ -61,18 +66,24 @@ def recommend(summary: Summary, results: Sequence[ResultRecord], constraints: Co
     reasons += [n for n in (no_gpu_note([evidence[v] for v in feasible], c),) if n]
     reasons += _which_run(c, use_after, freshness, after_results, len(compared)) if feasible else []
     reasons += _repriced(summary, prices)
-    winner, decided_by, chosen = _decide(feasible, shares, accuracy, evidence, c, resamples)
-    reasons += chosen
+    unmeasured = accuracy_unmeasured(scored)
+    d = decide(feasible, shares, accuracy, evidence, c, scored, paired.questions, resamples=resamples, seed=seed,
+               margin=margin, unmeasured=unmeasured)
+    winner = d.winner
+    reasons += d.reasons
+    reasons += known_new_reason((after_summary if use_after else summary).known_new, winner, d.rival)
     reasons += _versus_reference(winner, evidence, scored, paired.questions, accuracy)
+    excluded = {v: ", ".join(label for label, _ in vd.excluded) for v, vd in verdicts.items()
+                if not evidence[v].reference}
     return {
-        "winner": winner, "decided_by": decided_by,
-        "headline": _headline(winner, decided_by, feasible, shares, accuracy, evidence, verdicts, c, resamples),
+        "winner": winner, "decided_by": d.decided_by, "verdict": d.verdict,
+        "headline": headline(d, accuracy, evidence, excluded, shares, c, resamples),
         "reasons": reasons,
         "candidates": [_candidate(evidence[v], verdicts[v], accuracy[v], shares.get(v), c) for v in evidence],
         "constraints": asdict(c) | {"updates": describe_updates(c.updates_per_month)},
         "accuracy_on": "after-update run" if use_after else "run", "questions": len(compared),
-        "resamples": resamples, "seed": seed, "win_share_needed": WIN_SHARE,
-        "contenders": contenders(shares) if shares else feasible, "rules_doc": RULES_DOC,
+        "resamples": resamples, "seed": seed, "win_share_needed": WIN_SHARE, "contenders": list(d.tied) or feasible,
+        "equivalence_margin": margin, "power": [t.to_json() for t in d.tests.values()], "rules_doc": RULES_DOC,
     }
 
 
@@ -92,7 +103,7 @@ def recommend_run(proj: Project | Settings, run_dir: str | Path | None = None, a
         after_path, after_summary, after_results, _ = _read_run(settings.runs_dir, after_dir)
     out = recommend(summary, results, constraints, after_summary=after_summary, after_results=after_results,
                     resamples=settings.eval.bootstrap_resamples, seed=settings.eval.seed, manifest=manifest,
-                    prices=settings.cost)
+                    prices=settings.cost, margin=settings.eval.equivalence_margin)
     out["run"] = str(run_path)
     out["after_run"] = str(after_path) if after_path is not None else None
     if task_dir is not None:
@@ -177,29 +188,17 @@ def _which_run(c: Constraints, use_after: bool, freshness: dict | None, after_re
     return []
 
 
-def _decide(feasible: list[str], shares: dict[str, float], accuracy: Mapping[str, Estimate],
-            evidence: Mapping[str, VariantEvidence], c: Constraints,
-            resamples: int) -> tuple[str | None, str, list[str]]:
-    if not feasible:
-        return None, "none feasible", []
-    if len(feasible) == 1:
-        return feasible[0], "only feasible", []
-    if not shares:
-        winner, how, reasons = cheapest(feasible, evidence, c)
-        return winner, how, ["(rule 8) no question was answered by every feasible variant, so accuracy cannot "
-                             f"compare them ({', '.join(feasible)})."] + reasons
-    best = max(shares, key=lambda v: shares[v])
-    listed = "; ".join(f"{v} {pct_text(accuracy[v])} (best in {pct(shares[v])})"
-                       for v in sorted(shares, key=lambda v: -shares[v]))
-    if shares[best] >= WIN_SHARE:
-        return best, "accuracy", [f"(rule 8) {best} has the highest accuracy in {pct(shares[best])} of "
-                                  f"{resamples} bootstrap resamples of the questions (>= {pct(WIN_SHARE)} "
-                                  f"needed): {listed}."]
-    tied = contenders(shares)
-    winner, how, reasons = cheapest(tied, evidence, c)
-    return winner, how, [f"(rule 8) the measurements cannot tell {', '.join(tied)} apart on accuracy: no variant "
-                         f"is best in {pct(WIN_SHARE)} of {resamples} resamples ({listed}); together they "
-                         f"are in {pct(sum(shares[v] for v in tied))}."] + reasons
+def accuracy_unmeasured(results: Sequence[ResultRecord]) -> str | None:
+    """Why accuracy says nothing at all about this run, or None when some answer was scored: questions without
+    reference answers (a log export) and unanswerable ones give no `contains` to compare variants on."""
+    if not results or any(r.metrics.get("contains") is not None for r in results):
+        return None
+    referenced = {r.question_id: r.referenced for r in results}
+    without = sum(not x for x in referenced.values())
+    if without == len(referenced):
+        return f"none of the {without} questions has a reference answer"
+    return (f"no question has an answer to check ({without} without reference answers, "
+            f"{len(referenced) - without} unanswerable)")
 
 
 def _versus_reference(winner: str | None, evidence: Mapping[str, VariantEvidence], scored: Sequence[ResultRecord],
@@ -217,26 +216,6 @@ def _versus_reference(winner: str | None, evidence: Mapping[str, VariantEvidence
                "documents add nothing measurable yet")
     return [f"(rule 7) {ref}, without your documents, answers {pct_text(accuracy[ref])} of the same {cmp.n} questions, "
             f"{winner} {pct_text(accuracy[winner])}: {verdict}."]
-
-
-def _headline(winner, decided_by, feasible, shares, accuracy, evidence, verdicts, c: Constraints,
-              resamples: int) -> str:
-    if winner is None:
-        why = "; ".join(f"{v}: rule {', '.join(label for label, _ in vd.excluded)}" for v, vd in verdicts.items()
-                        if not evidence[v].reference)
-        return f"No variant meets all your constraints ({why}). Relax one of them; the reasons give the numbers."
-    acc = f"{pct_text(accuracy[winner])} correct"
-    if decided_by == "only feasible":
-        return f"Use {winner}: the only variant that meets your constraints ({acc})."
-    if decided_by == "accuracy":
-        return (f"Use {winner}: the most accurate variant that meets your constraints ({acc}, best in "
-                f"{pct(shares[winner])} of {resamples} resamples).")
-    tied = contenders(shares) if shares else feasible
-    if decided_by == "latency":
-        return f"Use {winner}: {', '.join(tied)} cannot be told apart on accuracy, and {winner} answers fastest."
-    month = monthly_usd(evidence[winner].cost, c.queries_per_day, c.updates_per_month)
-    return (f"Use {winner}: {', '.join(tied)} cannot be told apart on accuracy, and {winner} is the cheapest of them "
-            f"at your volume ({usd_text(month)}/month, {acc}).")
 
 
 def _candidate(ev: VariantEvidence, vd: Verdict, acc: Estimate, share: float | None, c: Constraints) -> dict:

@@ -3,9 +3,10 @@
 Rules 1-7 (`judge`): hard constraints that exclude a variant, and warnings that do not. Rule 8 (`win_shares`):
 the questions every candidate answered are resampled with replacement; in each resample the candidate(s) with
 the highest accuracy win it, a tie splitting the win evenly, so "which one is best?" is asked directly for any
-number of candidates, where pairwise tests would need a multiple-comparison correction. Rule 10 (`cheapest`):
-when accuracy cannot separate the contenders, the cheapest at the user's volume wins, with the break-even
-volume that would flip the choice; latency breaks what cost cannot.
+number of candidates, where pairwise tests would need a multiple-comparison correction (what the shares mean,
+better, equivalent or undetermined, is `ragtune.decide.verdict`). Rule 10 (`cheapest`): among contenders shown
+equivalent, the cheapest at the user's volume wins, with the break-even volume that would flip the choice;
+latency breaks what cost cannot.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def judge(ev: VariantEvidence, c: Constraints, fresh_best: VariantEvidence | Non
     changed facts after the update (the yardstick in rule 4's reason)."""
     if ev.reference:
         return Verdict((("7 reference", f"(rule 7) {ev.name} uses none of your documents (no passages, no "
-                                        f"adapter; {pct_text(ev.contains)} correct): it is the reference the others "
+                                        f"adapter; {_correct(ev.contains)}): it is the reference the others "
                                         "are measured against, never the recommendation."),), ())
     excluded: list[tuple[str, str]] = []
     notes: list[str] = []
@@ -150,10 +151,15 @@ def _sensitive(ev: VariantEvidence, c: Constraints) -> tuple[str, str] | None:
         return None
     trained = f"trained for {seconds_text(ev.retrain_s)}" if ev.retrain_s is not None else "trained"
     recall = (f" (with no passages it answers {pct_text(ev.contains)} of the questions from its weights)"
-              if ev.closed_book_tuned and ev.contains else "")
+              if ev.closed_book_tuned and ev.contains is not None and ev.contains.measured else "")
     return ("5 sensitive", f"(rule 5) sensitive data: {ev.name}'s weights were {trained} on text from your "
                            f"documents{recall}, and a fact in the weights cannot be deleted or restricted per user; "
                            "a retrieval variant keeps it in the index, where deletes and metadata filters apply.")
+
+
+def _correct(e: Estimate | None) -> str:
+    """Accuracy in a sentence: "40 % [20-60] correct", or "accuracy not measured" (no reference answers)."""
+    return f"{pct_text(e)} correct" if e is not None and e.measured else "accuracy not measured"
 
 
 def no_gpu_note(evidence: Sequence[VariantEvidence], c: Constraints) -> str | None:

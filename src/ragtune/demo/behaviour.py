@@ -81,10 +81,10 @@ def eval_stage(proj, kb: Path, examples: int, progress: Progress | None = None) 
 
 
 def probe_trainer(proj, kb: Path, cfg):
-    """The task-ft+rag step probe (`sizing.train_step_seconds`) on the first training rows, with the passages
+    """The task-ft+rag step probe (`step_probe.train_step_seconds`) on the first training rows, with the passages
     the index gives now (v1): the very files `train_stage` then trains on (built here once, found there)."""
     from ragtune.behaviour.task import open_task
-    from ragtune.demo.sizing import PROBE_RAFT_ROWS, train_step_seconds
+    from ragtune.demo.step_probe import PROBE_RAFT_ROWS, train_step_seconds
     from ragtune.runs import read_jsonl
     from ragtune.tune.task_data import task_training_files
 

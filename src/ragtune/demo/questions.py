@@ -31,6 +31,8 @@ def write_questions(questions: list[Question], path: Path) -> Path:
     for q in questions:
         record = {"id": q.id, "question": q.question, "answers": list(q.answers), "sources": list(q.sources),
                   "tags": list(q.tags)}
+        if not q.referenced:
+            del record["answers"]  # no reference answer; `[]` would say the corpus does not answer it
         if q.old_answers:
             record["old_answers"] = list(q.old_answers)
         lines.append(json.dumps(record, ensure_ascii=False))

@@ -3,20 +3,21 @@
 A plan read from CPU flags or measured on one machine does not carry to the next one (a bf16 rule made a
 15-minute demo take 26 minutes on another CPU), so the full demo measures before it plans: the packaged
 generator answers a few real-sized prompts (closed-book and with three passages), and LoRA trains three
-steps; from those times it picks the training steps and the question counts that fit the budget. The
-plan and the figures are recorded in `runs/demo/stages.json`, so a re-run uses the same plan.
+steps; from those times it picks the training steps and the question counts that fit the budget, the
+after-update questions the verdict rests on first (`MIN_DECIDING`). The plan and the figures are recorded
+in `runs/demo/stages.json`, so a re-run uses the same plan.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-import tempfile
 import time
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import Callable
 
 from ragtune.answer import build_messages
+from ragtune.demo.step_probe import Train
 from ragtune.retrieve.hit import Hit
 
 BUDGET_S = 15 * 60
@@ -34,10 +35,13 @@ RAFT_STEP_FALLBACK = 3.0  # raft step / ft step where no raft rows were measured
 ADAPTER_OVERHEAD = 1.0  # adapters answer with merged weights at the base's cost (models/merged.py: 0.96-0.98x)
 CALIBRATION = 1.0  # measured total / modelled total of the answers, on the machine that set the constants
 PER_TAG_V1 = (10, 8, 6, 5, 4, 3, 2, 1)  # candidates, most first
-PER_TAG_V2 = (None, 4, 3, 2)  # None: every v2 question
+# The deciding set: the demo's documents change, so its verdict is decided on the after-update (v2) questions
+# (docs/decision.md, rule 9), and they are sized first. 30, because a 95 % interval on one accuracy is then
+# about +-17 points at 50 % (Wilson); at the 10 an EPYC's plan once gave them it was +-26, and the headline
+# read "38 % [0-75]" (issue 28). Where a knowledge base has fewer v2 questions, all of them decide.
+MIN_DECIDING = 30
+PER_TAG_V2 = (None, 20, 16, 12, 10, 9, 8, 7, 6, 5, 4, 3, 2)  # None: every one; fine steps near 30 questions
 MIN_FT_STEPS = 8
-PROBE_ROWS = 48  # training examples the sizing probe steps through: several packed rows of real length
-PROBE_RAFT_ROWS = 4  # raft examples (one or more rows each): two steps of them
 # The behaviour stage (demo/behaviour.py), where the knowledge base has a task: its share of the budget left
 # after the fixed stages, split between training task-ft+rag and answering held-out tickets.
 BEHAVIOUR_SHARE = 0.3
@@ -95,9 +99,6 @@ class Throughput:
         return CALIBRATION * (CLOSED * closed + WITH_PASSAGES * rag)
 
 
-Train = Callable[[int], tuple[float, float]]  # steps -> (seconds per step, seconds outside the steps)
-
-
 def measure(generator, train: Train, passages: list[str], question: str, train_raft: Train | None = None,
             task_prompts: list[list[dict]] | None = None, train_task: Train | None = None) -> Throughput:
     """Time the generator on 4 prompts of each kind (1 and 9 new tokens: prefill and decode apart),
@@ -133,45 +134,6 @@ def _timed(work: Callable[[], object]) -> float:
     t0 = time.perf_counter()
     work()
     return time.perf_counter() - t0
-
-
-class _Planned(Exception):
-    """Raised from `on_plan` to stop a probe run before its first step, carrying the plan."""
-
-    def __init__(self, plan):
-        self.plan = plan
-
-
-def train_step_seconds(base_model: Path, cfg, examples: list[list[dict]],
-                       val: list[list[dict]] | None = None) -> Train:
-    """`train(steps)`: (seconds per optimizer step, seconds of a run outside its steps), from the trainer's
-    own plan (`ragtune.tune.probe`: warmed-up forward/backward at the data's mean step size, an update, a
-    validation pass and a checkpoint) on `examples`, stopped before step 1. The step includes the validation
-    passes and checkpoints spread over the steps between them; the outside part is this call's wall time
-    (loading the model, tokenizing, the probe). One source of truth: `ragtune tune` prints the same estimate.
-    Timing the first real steps instead over-estimated them 2x (each new row length packs kernels anew)."""
-    from ragtune.tune.train import train_lora
-
-    def train(steps: int) -> tuple[float, float]:
-        start = time.perf_counter()
-
-        def stop(plan):
-            raise _Planned(plan)
-
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                train_lora(base_model, examples, val or None, Path(tmp), replace(cfg, max_steps=steps), on_plan=stop)
-                return math.inf, 0.0  # a trainer that never planned: no estimate
-            except _Planned as planned:
-                plan = planned.plan
-        step = plan.step_s
-        if val and cfg.eval_every:
-            step += (plan.eval_s or 0.0) / cfg.eval_every
-        if cfg.checkpoint_every:
-            step += (plan.checkpoint_s or 0.0) / cfg.checkpoint_every
-        return step, time.perf_counter() - start
-
-    return train
 
 
 @dataclass(frozen=True)
@@ -225,37 +187,74 @@ def choose_behaviour(t: Throughput, share_s: float, most: int) -> tuple[int, int
     return fits[-1], steps, round(behaviour_seconds(t, fits[-1], steps), 1)
 
 
-def choose(t: Throughput, counts: Callable[[int, int | None], tuple[int, int]],
-           budget_s: float = BUDGET_S, task_examples: int = 0) -> Sizing | None:
-    """The largest plan that fits `budget_s`. With `task_examples` (held-out tickets; 0: no behaviour
-    stage) and a measured `t.task_s`, the behaviour stage first gets `BEHAVIOUR_SHARE` of what the fixed
-    stages leave; of the rest, training gets `TRAIN_SHARE`, the questions the remainder (every v2 question
-    first, then as many v1 questions per tag as fit). None: not even the smallest plan (1 v1 question per
-    tag, 2 v2 per tag, `MIN_FT_STEPS`, `MIN_TASK_EXAMPLES` tickets) fits."""
-    left = budget_s - FIXED_S - t.probe_s
+Counts = Callable[[int, int | None], tuple[int, int]]  # (v1, v2 per tag) -> (v1 questions, v2 questions)
+
+
+def deciding_sets(counts: Counts) -> list[int | None]:
+    """The v2 settings a verdict may rest on, most first: every v2 question, or a per-tag sample of at least
+    `MIN_DECIDING` of them (every one where fewer exist)."""
+    least = min(MIN_DECIDING, counts(PER_TAG_V1[-1], None)[1])
+    return [v2 for v2 in PER_TAG_V2 if v2 is None or counts(PER_TAG_V1[-1], v2)[1] >= least]
+
+
+def smallest_deciding(counts: Counts) -> int:
+    """The after-update questions of the smallest acceptable plan: what a verdict needs at the least."""
+    return counts(PER_TAG_V1[-1], deciding_sets(counts)[-1])[1]
+
+
+def answers_s(t: Throughput, n1: int, n2: int) -> float:
+    """The two evaluations' answers: each one's latency sample answered alone, the rest in batches."""
+    solo = min(LATENCY_SAMPLE, n1) + min(LATENCY_SAMPLE, n2)
+    return (n1 + n2 - solo) * t.question_s() + solo * t.question_s(alone=True)
+
+
+def training_s(t: Throughput, ft_steps: int) -> float:
+    """The ft run and the raft run (`RAFT_PER_FT` of its steps), each with its time outside the steps."""
+    return ft_steps * (t.ft_step_s + RAFT_PER_FT * t.raft_s()) + 2 * t.run_overhead_s
+
+
+def train_steps(t: Throughput, for_s: float) -> int:
+    """The ft steps `for_s` buys (`training_s`), from `MIN_FT_STEPS` to 200."""
+    pair = t.ft_step_s + RAFT_PER_FT * t.raft_s()
+    steps = (for_s - 2 * t.run_overhead_s) / pair if pair > 0 else 0.0
+    return MIN_FT_STEPS if math.isnan(steps) else int(max(MIN_FT_STEPS, min(200, steps)))  # nan: inf / inf
+
+
+def choose(t: Throughput, counts: Counts, budget_s: float = BUDGET_S, task_examples: int = 0) -> Sizing | None:
+    """The plan for `budget_s`, its deciding set first. Of what the fixed stages leave, the behaviour stage
+    (with `task_examples` held-out tickets and a measured `t.task_s`) takes `BEHAVIOUR_SHARE` and training
+    `TRAIN_SHARE` of the rest, each less only where the smallest acceptable question set (the smallest
+    deciding set, 1 v1 question per tag) would not fit beside them. The questions then get the most v2
+    questions that fit (every one, else a per-tag sample of at least `MIN_DECIDING`: `deciding_sets`), and
+    with those the most v1 questions per tag. Counting every question alike had bought v1 questions with the
+    deciding ones (43 v1 and 10 v2 on an EPYC). None: not even the smallest plan (that question set,
+    `MIN_FT_STEPS`, `MIN_TASK_EXAMPLES` tickets) fits; `minutes_needed` says what budget would."""
+    sets, left = deciding_sets(counts), budget_s - FIXED_S - t.probe_s
+    floor_s = answers_s(t, *counts(PER_TAG_V1[-1], sets[-1]))
     behaviour = None
     if task_examples and t.task_s is not None:
-        behaviour = choose_behaviour(t, BEHAVIOUR_SHARE * left, task_examples)
+        share = min(BEHAVIOUR_SHARE * left, left - floor_s - training_s(t, MIN_FT_STEPS))
+        behaviour = choose_behaviour(t, share, task_examples)
         if behaviour is None:
             return None
         left -= behaviour[2]
-    step_pair = t.ft_step_s + RAFT_PER_FT * t.raft_s()  # one ft step and its share of raft steps
-    for_steps = TRAIN_SHARE * left - 2 * t.run_overhead_s
-    ft_steps = max(MIN_FT_STEPS, min(200, int(for_steps / step_pair))) if step_pair > 0 else MIN_FT_STEPS
-    train_s = ft_steps * step_pair + 2 * t.run_overhead_s  # two runs: ft and raft
-    per_question, alone = t.question_s(), t.question_s(alone=True)
-    best = None
-    for v2 in PER_TAG_V2:
-        for v1 in PER_TAG_V1:
+    ft_steps = train_steps(t, min(TRAIN_SHARE * left, left - floor_s))
+    spent = budget_s - left + training_s(t, ft_steps)  # the fixed stages, the behaviour stage, training
+    for v2 in sets:
+        for v1 in PER_TAG_V1:  # the most v1 questions per tag beside this deciding set
             n1, n2 = counts(v1, v2)
-            solo = min(LATENCY_SAMPLE, n1) + min(LATENCY_SAMPLE, n2)  # the two evals' latency samples
-            total = (FIXED_S + t.probe_s + train_s + (n1 + n2 - solo) * per_question + solo * alone
-                     + (behaviour[2] if behaviour else 0.0))
-            if total <= budget_s and (best is None or n1 + n2 > best.questions_v1 + best.questions_v2):
-                best = Sizing(budget_s, t, v1, v2, n1, n2, ft_steps, max(1, round(ft_steps * RAFT_PER_FT)),
-                              round(total, 1), *(behaviour or (None, None, 0.0)))
-                break  # the most v1 questions per tag for this v2 setting
-    return spend_spare(best) if best is not None and best.behaviour_steps else best
+            if spent + answers_s(t, n1, n2) <= budget_s:
+                plan = Sizing(budget_s, t, v1, v2, n1, n2, ft_steps, max(1, round(ft_steps * RAFT_PER_FT)),
+                              round(spent + answers_s(t, n1, n2), 1), *(behaviour or (None, None, 0.0)))
+                return spend_spare(plan) if plan.behaviour_steps else plan
+    return None
+
+
+def minutes_needed(t: Throughput, counts: Counts, task_examples: int = 0, most: int = 24 * 60) -> int | None:
+    """The fewest whole minutes in which `choose` finds a plan (the smallest acceptable one, by the same model
+    of seconds): what a machine too slow for its budget is told to ask for. None: not within `most` minutes."""
+    cached = functools.cache(counts)  # the same question counts for every budget tried
+    return next((m for m in range(1, most + 1) if choose(t, cached, 60.0 * m, task_examples) is not None), None)
 
 
 def spend_spare(plan: Sizing) -> Sizing:
@@ -271,24 +270,6 @@ def spend_spare(plan: Sizing) -> Sizing:
     behaviour_s = round(behaviour_seconds(t, plan.behaviour_examples, steps), 1)
     return replace(plan, behaviour_steps=steps, behaviour_s=behaviour_s,
                    estimated_s=round(plan.estimated_s - plan.behaviour_s + behaviour_s, 1))
-
-
-def probe_trainers(base_model: Path, cfg, train_file: Path | None, fallback: list[list[dict]]
-                   ) -> tuple[Train, Train | None]:
-    """The ft and raft step probes: on the synthesized rows (`train_file`, its val.jsonl and raft_train.jsonl
-    beside it) where they exist, so the probe steps through what the runs will train on; else `fallback`."""
-    from ragtune.runs import read_jsonl
-
-    if train_file is None or not train_file.is_file():
-        return train_step_seconds(base_model, cfg, fallback[:PROBE_ROWS]), None
-    examples = [r["messages"] for r in read_jsonl(train_file)][:PROBE_ROWS]
-    val_file, raft_file = train_file.with_name("val.jsonl"), train_file.with_name("raft_train.jsonl")
-    val = [r["messages"] for r in read_jsonl(val_file)] if val_file.is_file() else None
-    raft = None
-    if raft_file.is_file():
-        raft = train_step_seconds(base_model, cfg, [r["messages"] for r in read_jsonl(raft_file)][:PROBE_RAFT_ROWS],
-                                  val)
-    return train_step_seconds(base_model, cfg, examples, val), raft
 
 
 def tune_config(proj, steps: int | None):

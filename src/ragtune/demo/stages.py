@@ -22,7 +22,9 @@ from ragtune.config import CONFIG_FILE, DEFAULT_CONFIG
 from ragtune.demo import behaviour as tickets
 from ragtune.demo.log import StageLog, timed
 from ragtune.demo.questions import pick_questions, sampled_questions
-from ragtune.demo.sizing import BUDGET_S, Sizing, choose, measure, probe_trainers, tune_config
+from ragtune.demo.sizing import (BUDGET_S, Counts, Sizing, Throughput, choose, measure, minutes_needed,
+                                 smallest_deciding, tune_config)
+from ragtune.demo.step_probe import probe_trainers
 from ragtune.errors import DemoError
 from ragtune.questions import Question, load_questions
 from ragtune.retrieve.hit import Hit
@@ -110,7 +112,8 @@ def prepare_project(project: Path, plan: DemoPlan = FULL) -> None:
 
 def size_plan(proj, all_v1: list[Question], all_v2: list[Question], budget_s: float,
               train_file: Path | None = None, kb: Path | None = None) -> Sizing:
-    """Measure this machine (`sizing.measure`) and choose the largest plan that fits `budget_s`, or say why not.
+    """Measure this machine (`sizing.measure`) and choose the plan that fits `budget_s`, its deciding set first,
+    or say (before any training) what budget would.
     `train_file`: the synthesized training rows the probe's steps train on (else the v1 questions' answers);
     `kb`: a knowledge base with the ticket task, whose behaviour stage is sized too."""
     def counts(per_tag_v1: int, per_tag_v2: int | None) -> tuple[int, int]:
@@ -130,11 +133,20 @@ def size_plan(proj, all_v1: list[Question], all_v2: list[Question], budget_s: fl
                          task_prompts, train_task)
     sizing = choose(throughput, counts, budget_s, task_examples)
     if sizing is None:
-        raise DemoError(f"this machine is too slow for the full demo in {budget_s / 60:.0f} minutes: one question "
-                        f"through the five variants takes {throughput.question_s():.0f} s and a training step "
-                        f"{throughput.ft_step_s:.1f} s. Run `ragtune demo --fast` (about 5 minutes), or give it "
-                        "more time with --minutes.")
+        raise DemoError(unaffordable(throughput, counts, budget_s, task_examples))
     return sizing
+
+
+def unaffordable(t: Throughput, counts: Counts, budget_s: float, task_examples: int) -> str:
+    """Why no plan fits `budget_s` and what would: said at the sizing stage, before any training."""
+    minutes = minutes_needed(t, counts, task_examples)
+    need = (f"this machine would need {minutes} minutes. Run `ragtune demo --minutes {minutes}`, or"
+            if minutes is not None else "not even a day would do on this machine. Run")
+    return (f"no verdict fits {budget_s / 60:.0f} minutes here: the documents change, so the verdict rests on "
+            f"the questions after the update, and the deciding set needs {smallest_deciding(counts)} of them; "
+            f"at the measured speed (one question through the five variants {t.question_s():.1f} s, a "
+            f"training step {t.ft_step_s:.1f} s) {need} `ragtune demo --fast` (about 5 minutes: a smoke run "
+            "on a few questions, not a verdict).")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Optional LLM judge (`[eval] judge`): correctness against the gold answers, faithfulness to the passages,
 and, for a task with a `[behaviour] tone` rubric, the tone of an output against the rubric and its reference.
+A question without a reference answer (a log export) is graded on relevance instead of correctness.
 
 String metrics miss correct answers phrased differently; a strong judge model catches them. The judge is
 any `Generator` (an OpenAI-compatible endpoint in practice). When its reply cannot be read, the metric is
@@ -18,13 +19,19 @@ JUDGE_SYSTEM = (
     "You grade answers to questions. Reply with one JSON object and nothing else: "
     '{"correct": true or false, "faithful": true or false or null}.'
 )
+RELEVANCE_SYSTEM = JUDGE_SYSTEM.replace('"correct"', '"relevant"')  # no reference: nothing to be correct against
 
 _OBJECT = re.compile(r"\{.*?\}", re.S)
 _BOOL = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False, "null": None, "none": None}
 
 
-def judge_messages(question: str, golds: Sequence[str], answer: str, passages: Sequence[str] | None) -> list[Message]:
-    if golds:
+def judge_messages(question: str, golds: Sequence[str], answer: str, passages: Sequence[str] | None, *,
+                   referenced: bool = True) -> list[Message]:
+    if not referenced:
+        gold = "There is no reference answer: grade the answer on its own."
+        rule = ("relevant: the answer addresses the question that was asked (a refusal, or an answer to another "
+                "question, is not relevant).")
+    elif golds:
         gold = "Reference answers (any one is right): " + " | ".join(golds)
         rule = "correct: the answer states the same fact as a reference answer (wording may differ)."
     else:
@@ -37,12 +44,13 @@ def judge_messages(question: str, golds: Sequence[str], answer: str, passages: S
         rule += " faithful: every claim in the answer is supported by the passages (a refusal is faithful)."
     else:
         rule += " faithful: null (no passages were given)."
-    return [{"role": "system", "content": JUDGE_SYSTEM},
+    return [{"role": "system", "content": JUDGE_SYSTEM if referenced else RELEVANCE_SYSTEM},
             {"role": "user", "content": "\n\n".join(parts) + "\n\n" + rule}]
 
 
-def parse_verdict(text: str) -> dict[str, bool | None]:
-    """`{"correct": .., "faithful": ..}` from the judge's reply; ValueError when there is none."""
+def parse_verdict(text: str, key: str = "correct") -> dict[str, bool | None]:
+    """`{key: .., "faithful": ..}` from the judge's reply (`key`: "correct", or "relevant" without a reference
+    answer); ValueError when there is none."""
     for match in _OBJECT.finditer(text):
         try:
             obj = json.loads(match.group(0).replace("'", '"'))
@@ -51,31 +59,34 @@ def parse_verdict(text: str) -> dict[str, bool | None]:
         if not isinstance(obj, dict):
             continue
         obj = {str(k).lower(): v for k, v in obj.items()}
-        if "correct" not in obj:
+        if key not in obj:
             continue
         verdict = {}
-        for key in ("correct", "faithful"):
-            value = obj.get(key)
-            verdict[key] = _BOOL.get(str(value).lower()) if not isinstance(value, bool) else value
-        if verdict["correct"] is None:
+        for name in (key, "faithful"):
+            value = obj.get(name)
+            verdict[name] = _BOOL.get(str(value).lower()) if not isinstance(value, bool) else value
+        if verdict[key] is None:
             raise ValueError(f"the judge gave no true/false verdict: {match.group(0)[:200]!r}")
         return verdict
     raise ValueError(f"no JSON verdict in the judge's reply: {text[:200]!r}")
 
 
 def judge_answer(judge: Generator, question: str, golds: Sequence[str], answer: str,
-                 passages: Sequence[str] | None) -> dict:
-    """Record fields for one answer: `judge` (raw verdict or error) and the two metrics (None when unmeasured)."""
+                 passages: Sequence[str] | None, *, referenced: bool = True) -> dict:
+    """Record fields for one answer: `judge` (raw verdict or error) and the metrics (None when unmeasured):
+    `judge_correct` and `judge_faithful`; without a reference answer `judge_relevant` replaces `judge_correct`."""
+    key = "correct" if referenced else "relevant"
+    unmeasured = {"judge_correct": None, "judge_faithful": None} | ({} if referenced else {"judge_relevant": None})
     try:
-        reply = judge.generate(judge_messages(question, golds, answer, passages), max_new_tokens=64).text
-        verdict = parse_verdict(reply)
+        messages = judge_messages(question, golds, answer, passages, referenced=referenced)
+        reply = judge.generate(messages, max_new_tokens=64).text
+        verdict = parse_verdict(reply, key)
     except Exception as e:  # noqa: BLE001 - a judge failure (HTTP, parse) is recorded, never fatal, never a zero
-        return {"judge": {"error": f"{type(e).__name__}: {e}"[:300]},
-                "metrics": {"judge_correct": None, "judge_faithful": None}}
+        return {"judge": {"error": f"{type(e).__name__}: {e}"[:300]}, "metrics": unmeasured}
     faithful = verdict["faithful"] if passages is not None else None
     return {"judge": {"reply": reply[:500]},
-            "metrics": {"judge_correct": float(verdict["correct"]),
-                        "judge_faithful": None if faithful is None else float(faithful)}}
+            "metrics": unmeasured | {f"judge_{key}": float(verdict[key]),
+                                     "judge_faithful": None if faithful is None else float(faithful)}}
 
 
 TONE_SYSTEM = ("You grade the tone of a reply against a house style. Reply with one JSON object and nothing "

@@ -100,9 +100,15 @@ def contains_answer(prediction: str, golds: Sequence[str]) -> float | None:
 # -- behaviour: abstention, hallucination, citations, groundedness -------------------------------
 
 
-def answer_metrics(prediction: str, golds: Sequence[str]) -> dict[str, float | None]:
-    """Correctness, abstention and hallucination for one answer; `golds` empty = unanswerable question."""
+def answer_metrics(prediction: str, golds: Sequence[str], *, referenced: bool = True) -> dict[str, float | None]:
+    """Correctness, abstention and hallucination for one answer; `golds` empty = unanswerable question.
+
+    Without a reference answer (`referenced` False: a question from a log) only `declined` is measured;
+    whether the answer is right, or declining was right, is unknown, so those are None, never 0."""
     declined = is_abstention(prediction)
+    if not referenced:
+        return {"exact_match": None, "f1": None, "contains": None, "declined": float(declined),
+                "abstained_correctly": None, "wrongly_declined": None, "hallucinated": None}
     answerable = bool(golds)
     correct = contains_answer(prediction, golds) if answerable else None
     return {

@@ -1,10 +1,7 @@
 """Typed results of an eval run: a line of `results.jsonl`, a variant's summary, `summary.json` and
 `manifest.json`, each read (and summary.json written) by one function here, through `ragtune.runs`.
-
-The JSON field names are the files' own (README, Data formats); what a type does not know is kept in
-its `extra`, so reading and writing again loses nothing. The report, the recommendation and the cost
-figures read these types; `ragtune.evaluate.summary` computes a `Summary` from records.
-"""
+Field names are the files' own; what a type does not know is kept in its `extra`, so a round trip loses
+nothing. `ragtune.evaluate.summary` computes a `Summary` from records."""
 
 from __future__ import annotations
 
@@ -20,6 +17,7 @@ from ragtune.runs import MANIFEST, RESULTS, SUMMARY, read_json, read_json_if, re
 
 TIMINGS = ("retrieval_s", "prefill_s", "generation_s", "total_s")
 RECORD_LISTS = ("gold", "sources", "tags", "cited_doc_ids", "citation_sources", "invalid_citations")
+_FIGURES = ("k", "cost", "freshness", "forgetting", "retrievers", "known_new")  # Summary's optional fields, in order
 
 
 @dataclass(frozen=True)
@@ -46,8 +44,7 @@ class ResultRecord:
     """One line of results.jsonl: a question, one variant's answer, what it retrieved and cited, its metrics.
 
     `options`: multiple-choice log-likelihoods (`{text, logprob, tokens}` per option) where the question had
-    options; `judge`: the LLM judge's reply or error where a judge ran. Older files may lack any field.
-    """
+    options; `judge`: the LLM judge's reply or error where a judge ran. Older files may lack any field."""
 
     question_id: str
     variant: str
@@ -65,6 +62,8 @@ class ResultRecord:
     model: str | None = None
     metrics: Mapping[str, float | None] = field(default_factory=dict)
     old_answers: tuple[str, ...] = ()  # the answers before a document update (changed facts only)
+    referenced: bool = True  # False: the question had no reference answer (`gold` empty then means nothing)
+    generator: str = ""  # the question's generator (`ragtune questions`); "" = written by a person
     options: tuple[Mapping[str, Any], ...] | None = None
     judge: Mapping[str, str] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -85,8 +84,9 @@ class ResultRecord:
                "retrieved": [asdict(p) for p in self.retrieved], "cited_doc_ids": list(self.cited_doc_ids),
                "citation_sources": list(self.citation_sources), "invalid_citations": list(self.invalid_citations),
                "timings": dict(self.timings), "tokens": asdict(self.tokens), "model": self.model}
-        if self.old_answers:
-            out["old_answers"] = list(self.old_answers)
+        out |= ({"old_answers": list(self.old_answers)} if self.old_answers else {}) | \
+            ({} if self.referenced else {"referenced": False}) | \
+            ({"generator": self.generator} if self.generator else {})  # old lines read as True and ""
         out["metrics"] = dict(self.metrics)
         if self.options is not None:
             out["options"] = [dict(o) for o in self.options]
@@ -107,7 +107,7 @@ class ResultRecord:
             timings=dict(obj.get("timings") or {}), tokens=Tokens(tokens.get("prompt"), tokens.get("completion")),
             model=obj.get("model"), metrics=dict(obj.get("metrics") or {}),
             options=None if options is None else tuple(options), judge=obj.get("judge"),
-            extra={k: v for k, v in obj.items() if k not in known})
+            referenced=obj.get("referenced") is not False, generator=str(obj.get("generator") or ""), extra={k: v for k, v in obj.items() if k not in known})
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,7 @@ class VariantSummary:
     seconds_per_answer: float | None = None
     tokens: Tokens = Tokens()
     by_tag: Mapping[str, Estimate] = field(default_factory=dict)  # correct answers (`contains`) per question tag
+    by_generator: Mapping[str, Estimate] = field(default_factory=dict)  # `contains` per question generator
 
     def metric(self, name: str) -> Estimate | None:
         """The estimate of a metric, or None when it was not measured for this variant."""
@@ -159,7 +160,8 @@ class VariantSummary:
         return {"n": self.n, "metrics": {m: e.to_json() for m, e in self.metrics.items()},
                 "latency_s": {t: asdict(s) for t, s in self.latency.items()}, "latency_n": self.latency_n,
                 "latency_batched": self.latency_batched, "seconds_per_answer": self.seconds_per_answer,
-                "tokens": asdict(self.tokens), "by_tag": {t: e.to_json() for t, e in self.by_tag.items()}}
+                "tokens": asdict(self.tokens), "by_tag": {t: e.to_json() for t, e in self.by_tag.items()},
+                "by_generator": {g: e.to_json() for g, e in self.by_generator.items()}}
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> VariantSummary:
@@ -168,7 +170,8 @@ class VariantSummary:
                    {t: Spread(**s) for t, s in (obj.get("latency_s") or {}).items()}, obj.get("latency_n"),
                    obj.get("latency_batched"), obj.get("seconds_per_answer"),
                    Tokens(tokens.get("prompt"), tokens.get("completion")),
-                   {t: Estimate.from_json(e) for t, e in (obj.get("by_tag") or {}).items()})
+                   {t: Estimate.from_json(e) for t, e in (obj.get("by_tag") or {}).items()},
+                   {g: Estimate.from_json(e) for g, e in (obj.get("by_generator") or {}).items()})
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,7 @@ class Summary:
     freshness: Mapping[str, Any] | None = None
     forgetting: Mapping[str, Any] | None = None
     retrievers: Mapping[str, Any] | None = None  # the fine-tuned retriever's gain and cost (retriever_gain.py)
+    known_new: Mapping[str, Any] | None = None  # accuracy on facts known to base closed-book and new to it (known.py)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -192,9 +196,7 @@ class Summary:
         out: dict = {"variants": {v: s.to_json() for v, s in self.variants.items()},
                      "comparisons": [c.to_json() for c in self.comparisons], "seed": self.seed,
                      "resamples": self.resamples}
-        for key in ("k", "cost", "freshness", "forgetting", "retrievers"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
+        out |= {key: getattr(self, key) for key in _FIGURES if getattr(self, key) is not None}
         return _finite(out | dict(self.extra))
 
     @classmethod
@@ -202,14 +204,13 @@ class Summary:
         known = {f.name for f in fields(cls)} - {"extra"}
         return cls({v: VariantSummary.from_json(s) for v, s in (obj.get("variants") or {}).items()},
                    tuple(Comparison.from_json(c) for c in obj.get("comparisons") or ()), obj.get("seed", 0),
-                   obj.get("resamples", 2000), obj.get("k"), obj.get("cost"), obj.get("freshness"),
-                   obj.get("forgetting"), obj.get("retrievers"), {k: v for k, v in obj.items() if k not in known})
+                   obj.get("resamples", 2000), *(obj.get(key) for key in _FIGURES),
+                   {k: v for k, v in obj.items() if k not in known})
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """manifest.json: what an eval run measured, so it can be reproduced and resumed (settings, versions,
-    hashes of the questions, generator and adapters, the corpus version, each variant's definition)."""
+    """manifest.json: what an eval run measured (settings, versions, hashes, corpus version, variants)."""
 
     kind: str = "eval"
     variants: tuple[str, ...] = ()
@@ -233,9 +234,8 @@ class Manifest:
 
     def retrieves(self, variant: str, results: Sequence[ResultRecord] = (), *,
                   absorbed_by: str | None = None) -> bool:
-        """Does `variant` answer from retrieved passages? What the run recorded; for a run whose manifest does
-        not say (older ragtune; `Manifest()` without one): whether its answers carry retrieved passages, else
-        whether it took in a document update by an index sync (`absorbed_by`, summary.freshness)."""
+        """Does `variant` answer from retrieved passages? As recorded; else (older runs) whether its answers
+        carry passages, else whether it took in an update by an index sync (`absorbed_by`, summary.freshness)."""
         if variant in self.retrieval:
             return bool(self.retrieval[variant])
         if any(r.retrieved for r in results if r.variant == variant):
@@ -291,8 +291,8 @@ def write_summary(run_dir: Path, summary: Summary | Mapping[str, Any]) -> Path:
 
 def _finite(obj: Any) -> Any:
     """NaN (nothing measured) becomes null, all the way down."""
-    if isinstance(obj, float):
-        return None if math.isnan(obj) else obj
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
     if isinstance(obj, Mapping):
         return {k: _finite(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -27,10 +27,13 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 def result_record(q: Question, variant: str, answer: Answer, top_k: int, retrieval: bool) -> ResultRecord:
-    """Everything measured for one question and variant, with its metrics (retrieval ones at the eval's k)."""
+    """Everything measured for one question and variant, with its metrics (retrieval ones at the eval's k).
+
+    A question without a reference answer gets no correctness metrics; retrieval and citation metrics still
+    need its `sources`, groundedness and `declined` need neither."""
     c = answer.completion
-    metrics = answer_metrics(answer.text, q.answers)
-    metrics["stale"] = stale_answer(answer.text, q.answers, q.old_answers)
+    metrics = answer_metrics(answer.text, q.answers, referenced=q.referenced)
+    metrics["stale"] = stale_answer(answer.text, q.answers, q.old_answers) if q.referenced else None
     if retrieval:
         metrics |= retrieval_metrics([h.doc_id for h in answer.passages], q.sources, top_k)
         metrics |= citation_metrics(answer.cited_doc_ids, q.sources, len(answer.invalid_citations))
@@ -43,7 +46,7 @@ def result_record(q: Question, variant: str, answer: Answer, top_k: int, retriev
         invalid_citations=answer.invalid_citations,
         timings={k: round(v, 6) for k, v in answer.timings.items()} | {"batch_size": c.batch_size},
         tokens=Tokens(c.prompt_tokens, c.completion_tokens), model=c.model, metrics=metrics,
-        old_answers=q.old_answers)
+        old_answers=q.old_answers, referenced=q.referenced, generator=q.generator)
 
 
 def beyond_text(record: ResultRecord, q: Question, who: Answerer, answer: Answer,
@@ -58,7 +61,7 @@ def beyond_text(record: ResultRecord, q: Question, who: Answerer, answer: Answer
         metrics |= choice_metrics(scores or [], q.options, q.answers)
     if judge is not None:
         out = judge_answer(judge, q.question, q.answers, answer.text,
-                           [h.text for h in answer.passages] if who.retrieval else None)
+                           [h.text for h in answer.passages] if who.retrieval else None, referenced=q.referenced)
         metrics |= out["metrics"]
         verdict = out["judge"]
     return replace(record, metrics=metrics, options=options, judge=verdict)

@@ -15,6 +15,7 @@ from typing import Callable, Mapping, Sequence
 from ragtune.errors import ProjectError, RunError
 from ragtune.evaluate.cost import TrainingCost, cost_summary, load_training_cost
 from ragtune.evaluate.freshness import freshness_summary, general_knowledge_path, read_update, write_update
+from ragtune.evaluate.known import known_new
 from ragtune.evaluate.results import Manifest, ResultRecord, Summary, read_manifest, read_results, read_summary, write_summary
 from ragtune.evaluate.retriever_gain import retriever_gains
 from ragtune.evaluate.runner import run_eval, write_manifest
@@ -95,7 +96,8 @@ def apply_update(proj: Project, new_docs: Path, run_dir: Path, progress: Progres
 def summarize_run(proj: Project, run_dir: Path, *,
                   scored: Callable[[list[ResultRecord]], list[ResultRecord]] | None = None,
                   compared: Sequence[str] = COMPARED) -> Summary:
-    """summary.json for an eval run: metrics with CIs and paired tests, cost, freshness, forgetting probe.
+    """summary.json for an eval run: metrics with CIs and paired tests, cost, freshness, forgetting probe, and
+    accuracy on the facts `base` knew closed-book and on those new to it (`known_new`).
     `scored` adds metrics computed over the whole run (a task's style scores) before the summary; `compared`
     are the metrics paired-tested between variants."""
     manifest = read_manifest(run_dir)
@@ -106,7 +108,8 @@ def summarize_run(proj: Project, run_dir: Path, *,
         results = scored(results)
     variants = [v for v in manifest.variants if any(r.variant == v for r in results)]
     e = proj.settings.eval
-    summary = build_summary(results, variants, seed=e.seed, resamples=e.bootstrap_resamples, compared=compared)
+    summary = build_summary(results, variants, seed=e.seed, resamples=e.bootstrap_resamples, compared=compared,
+                            margin=e.equivalence_margin)
     retrieval = {v: manifest.retrieves(v, results) for v in variants}  # what the run did, whatever ragtune.toml says now
     training = _training_costs(proj, manifest)
     update = read_update(run_dir)
@@ -118,7 +121,9 @@ def summarize_run(proj: Project, run_dir: Path, *,
     forgetting = forgetting_summary(probe, seed=e.seed, resamples=e.bootstrap_resamples) if probe else None
     k = proj.settings.retrieval.top_k
     gains = retriever_gains(results, manifest, k, seed=e.seed, resamples=e.bootstrap_resamples)
-    summary = replace(summary, k=k, cost=cost, freshness=fresh, forgetting=forgetting, retrievers=gains)
+    known = known_new(results, variants, seed=e.seed, resamples=e.bootstrap_resamples, margin=e.equivalence_margin)
+    summary = replace(summary, k=k, cost=cost, freshness=fresh, forgetting=forgetting, retrievers=gains,
+                      known_new=known)
     write_summary(run_dir, summary)
     return read_summary(run_dir)  # as any later reader sees it (strict JSON: unmeasured is null)
 

@@ -1,7 +1,9 @@
 """Statistics for comparing evaluation variants: a 95 % CI on every rate, and paired tests.
 
 A summary may call one variant "better" only where a paired difference is significant; `compare`
-picks the test (McNemar for 0/1 outcomes, a paired bootstrap for graded scores). `None` marks an
+picks the test (McNemar for 0/1 outcomes, a paired bootstrap for graded scores). Every comparison also
+carries the difference's CI, what its n could detect and would need (`ragtune.evaluate.power`), and
+whether it shows the two equivalent within a margin (the 90 % CI inside it: two one-sided tests). `None` marks an
 unmeasured score (e.g. an LLM judge that failed) and is always left out, never counted as 0.
 """
 
@@ -9,15 +11,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Sequence
 
 import numpy as np
 
+from ragtune.evaluate.power import ALPHA, MARGIN, Z_ONE_SIDED, Power, graded_power, mcnemar_power
+
 
 Score = float | bool | None
 ESTIMATE_KEYS = ("value", "low", "high", "n")
-COMPARISON_KEYS = ("metric", "a", "b", "diff", "low", "high", "p_value", "test", "n", "significant", "better")
+COMPARISON_KEYS = ("metric", "a", "b", "diff", "low", "high", "p_value", "test", "n", "significant", "better", "mde",
+                   "n_needed", "n_equivalence", "eq_low", "eq_high", "margin", "equivalent")
+EQUIVALENCE_CONFIDENCE = 1 - 2 * ALPHA  # TOST at alpha: the difference's 90 % CI inside +-margin
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,9 @@ class Comparison:
     """A paired comparison of variant `a` against `b`; `diff` is mean(a) - mean(b) over `n` pairs.
 
     `better` names the significantly better variant, or is None when the difference is not significant.
+    `low`/`high`: the difference's 95 % paired-bootstrap CI; `eq_low`/`eq_high` its 90 % CI, and `equivalent`
+    when that lies inside +-`margin` (two one-sided tests at 5 %). `mde`, `n_needed`, `n_equivalence`: what
+    this n could detect and how many questions would decide it (`ragtune.evaluate.power`).
     """
 
     a: str
@@ -74,6 +83,13 @@ class Comparison:
     significant: bool
     better: str | None
     metric: str = ""  # the metric compared, where a summary names it
+    mde: float = math.nan
+    n_needed: int | None = None
+    n_equivalence: int | None = None
+    eq_low: float = math.nan
+    eq_high: float = math.nan
+    margin: float = math.nan
+    equivalent: bool = False
 
     def to_json(self) -> dict:
         """summary.json's comparison object: `metric` first, NaN as null."""
@@ -83,7 +99,9 @@ class Comparison:
     def from_json(cls, obj: Mapping) -> Comparison:
         return cls(obj["a"], obj["b"], _nan(obj.get("diff")), _nan(obj.get("low")), _nan(obj.get("high")),
                    _nan(obj.get("p_value")), obj.get("test", ""), int(obj.get("n") or 0),
-                   bool(obj.get("significant")), obj.get("better"), obj.get("metric", ""))
+                   bool(obj.get("significant")), obj.get("better"), obj.get("metric", ""), _nan(obj.get("mde")),
+                   obj.get("n_needed"), obj.get("n_equivalence"), _nan(obj.get("eq_low")), _nan(obj.get("eq_high")),
+                   _nan(obj.get("margin")), bool(obj.get("equivalent")))
 
 
 def _none_if_nan(x):
@@ -122,6 +140,26 @@ def _interval(means: np.ndarray, confidence: float) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def _difference(deltas: np.ndarray, confidence: float, resamples: int, seed: int) -> tuple[np.ndarray, ...]:
+    """(resampled means, (low, high), (eq_low, eq_high)): the difference's CI and its TOST (90 %) CI.
+
+    When every question gives the same difference (two variants right on exactly the same questions) the
+    bootstrap interval collapses to a point, which would call 20 questions proof of equivalence; the TOST
+    interval then takes the floor the power figures take (one pair's uncertainty, sd = sqrt(1/n)): d +- z/n."""
+    means = _resampled_means(deltas, resamples, seed)
+    eq = _interval(means, EQUIVALENCE_CONFIDENCE)
+    if np.all(deltas == deltas[0]):
+        d, half = float(deltas[0]), Z_ONE_SIDED / deltas.size
+        eq = (d - half, d + half)
+    return means, _interval(means, confidence), eq
+
+
+def _with_power(cmp: Comparison, power: Power, eq: tuple[float, float], margin: float) -> Comparison:
+    inside = bool(-margin < eq[0] and eq[1] < margin)  # NaN bounds compare False: never equivalent
+    return replace(cmp, mde=power.mde, n_needed=power.n_needed, n_equivalence=power.n_equivalence, eq_low=eq[0],
+                   eq_high=eq[1], margin=margin, equivalent=inside)
+
+
 def _verdict(names: tuple[str, str], diff: float, p_value: float, alpha: float) -> tuple[bool, str | None]:
     significant = bool(p_value < alpha) and diff != 0
     return significant, (names[0] if diff > 0 else names[1]) if significant else None
@@ -143,9 +181,9 @@ def bootstrap_ci(
 
 def paired_bootstrap(
     a_scores: Sequence[Score], b_scores: Sequence[Score], *, names: tuple[str, str] = ("a", "b"),
-    confidence: float = 0.95, resamples: int = 2000, seed: int = 0, alpha: float = 0.05,
+    confidence: float = 0.95, resamples: int = 2000, seed: int = 0, alpha: float = 0.05, margin: float = MARGIN,
 ) -> Comparison:
-    """Paired bootstrap over questions: CI of mean(a) - mean(b) and a two-sided p-value.
+    """Paired bootstrap over questions: CI of mean(a) - mean(b), a two-sided p-value, power and equivalence.
 
     The p-value centres the resampled differences at 0 (the null) and counts those at least as
     extreme as the observed one, with add-one smoothing so it is never exactly 0.
@@ -156,23 +194,26 @@ def paired_bootstrap(
         return Comparison(*names, math.nan, math.nan, math.nan, 1.0, "paired-bootstrap", 0, False, None)
     deltas = a - b
     diff = float(deltas.mean())
-    means = _resampled_means(deltas, resamples, seed)
-    low, high = _interval(means, confidence)
+    means, (low, high), eq = _difference(deltas, confidence, resamples, seed)
     # The tolerance keeps a resample equal to the observed difference from missing by float noise.
     extreme = int(np.count_nonzero(np.abs(means - diff) >= abs(diff) - 1e-12))
     p_value = (extreme + 1) / (resamples + 1)
     significant, better = _verdict(names, diff, p_value, alpha)
-    return Comparison(*names, diff, low, high, p_value, "paired-bootstrap", int(a.size), significant, better)
+    cmp = Comparison(*names, diff, low, high, p_value, "paired-bootstrap", int(a.size), significant, better)
+    sd = float(deltas.std(ddof=1)) if a.size > 1 else 0.0
+    return _with_power(cmp, graded_power(int(a.size), sd, diff, significant, margin), eq, margin)
 
 
 def mcnemar(
     a_correct: Sequence[bool | None], b_correct: Sequence[bool | None], *,
-    names: tuple[str, str] = ("a", "b"), alpha: float = 0.05,
+    names: tuple[str, str] = ("a", "b"), alpha: float = 0.05, confidence: float = 0.95, resamples: int = 2000,
+    seed: int = 0, margin: float = MARGIN,
 ) -> Comparison:
     """McNemar's test on paired right/wrong outcomes; only the discordant questions carry evidence.
 
     Exact two-sided binomial test below 25 discordant pairs, else chi-square with continuity
-    correction (1 dof). McNemar gives no CI on the accuracy difference, so `low`/`high` are nan.
+    correction (1 dof). McNemar itself gives no CI on the accuracy difference: `low`/`high` come from a
+    paired bootstrap of the per-question differences (seeded), as in `paired_bootstrap`.
     """
     a, b = _pairs(a_correct, b_correct)
     if not np.isin(a, (0.0, 1.0)).all() or not np.isin(b, (0.0, 1.0)).all():
@@ -188,19 +229,22 @@ def mcnemar(
     else:
         chi2 = (abs(only_a - only_b) - 1) ** 2 / discordant
         p_value, test = math.erfc(math.sqrt(chi2 / 2)), "mcnemar-chi2"
-    diff = (only_a - only_b) / a.size if a.size else math.nan
+    if a.size == 0:
+        return Comparison(*names, math.nan, math.nan, math.nan, p_value, test, 0, False, None)
+    diff = (only_a - only_b) / a.size
     significant, better = _verdict(names, diff, p_value, alpha)
-    return Comparison(*names, diff, math.nan, math.nan, p_value, test, int(a.size), significant, better)
+    _, (low, high), eq = _difference(a - b, confidence, resamples, seed)
+    cmp = Comparison(*names, diff, low, high, p_value, test, int(a.size), significant, better)
+    return _with_power(cmp, mcnemar_power(int(a.size), discordant, diff, significant, margin), eq, margin)
 
 
 def compare(
     a_scores: Sequence[Score], b_scores: Sequence[Score], names: tuple[str, str] = ("a", "b"), *,
-    confidence: float = 0.95, resamples: int = 2000, seed: int = 0, alpha: float = 0.05,
+    confidence: float = 0.95, resamples: int = 2000, seed: int = 0, alpha: float = 0.05, margin: float = MARGIN,
 ) -> Comparison:
-    """The summary's test: McNemar when every measured value is 0/1, else a paired bootstrap."""
+    """The summary's test: McNemar when every measured value is 0/1, else a paired bootstrap; both with the
+    difference's CI, power and equivalence within +-`margin`."""
     measured = [v for v in (*a_scores, *b_scores) if v is not None]
-    if measured and all(v in (0, 1) for v in measured):
-        return mcnemar(a_scores, b_scores, names=names, alpha=alpha)
-    return paired_bootstrap(
-        a_scores, b_scores, names=names, confidence=confidence, resamples=resamples, seed=seed, alpha=alpha
-    )
+    test = mcnemar if measured and all(v in (0, 1) for v in measured) else paired_bootstrap
+    return test(a_scores, b_scores, names=names, confidence=confidence, resamples=resamples, seed=seed, alpha=alpha,
+                margin=margin)

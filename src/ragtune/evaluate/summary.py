@@ -15,6 +15,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ragtune.evaluate.results import TIMINGS, ResultRecord, Spread, Summary, Tokens, VariantSummary, as_records
+from ragtune.evaluate.power import MARGIN
 from ragtune.evaluate.stats import Estimate, bootstrap_ci, compare
 # Re-exported while evaluate/session.py still imports it from here; results.py owns it.
 from ragtune.evaluate.results import write_summary as write_summary  # noqa: F401
@@ -25,10 +26,11 @@ Record = ResultRecord | Mapping[str, Any]
 
 
 def build_summary(results: Sequence[Record], variants: Sequence[str], *, seed: int = 0,
-                  resamples: int = 2000, compared: Sequence[str] = COMPARED) -> Summary:
+                  resamples: int = 2000, compared: Sequence[str] = COMPARED, margin: float = MARGIN) -> Summary:
     """Every variant's metrics (mean, 95 % CI), latency, tokens and accuracy per tag, and paired comparisons.
 
-    Comparisons pair by question id: only questions every compared variant answered. `k`, cost, freshness
+    Comparisons pair by question id: only questions every compared variant answered; `margin` is the
+    equivalence margin of every comparison ([eval] equivalence_margin). `k`, cost, freshness
     and forgetting are added by the caller (`dataclasses.replace`), from what it knows about the run."""
     records = as_records(results)
     rows = {v: [r for r in records if r.variant == v] for v in variants}
@@ -41,7 +43,10 @@ def build_summary(results: Sequence[Record], variants: Sequence[str], *, seed: i
             n=len(rs), metrics={m: ci(rs, m) for m in names}, **_latency(rs),
             tokens=Tokens(_mean([r.tokens.prompt for r in rs]), _mean([r.tokens.completion for r in rs])),
             # Correct answers per question tag (e.g. static / updated / paraphrase / multi-doc).
-            by_tag={t: ci([r for r in rs if t in r.tags], "contains") for t in tags})
+            by_tag={t: ci([r for r in rs if t in r.tags], "contains") for t in tags},
+            # ... and per question generator (`ragtune questions`): does the verdict depend on where they came from?
+            by_generator={g: ci([r for r in rs if r.generator == g], "contains")
+                          for g in sorted({r.generator for r in rs if r.generator})})
     by_q = {v: {r.question_id: r.metrics for r in rs} for v, rs in rows.items()}
     comparisons = []
     for a, b in combinations(variants, 2):
@@ -50,7 +55,7 @@ def build_summary(results: Sequence[Record], variants: Sequence[str], *, seed: i
             if not any(by_q[a][q].get(metric) is not None for q in shared):
                 continue  # not measured in this run (no labels, no style score, no facts): nothing to compare
             cmp = compare([by_q[a][q].get(metric) for q in shared], [by_q[b][q].get(metric) for q in shared],
-                          (a, b), seed=seed, resamples=resamples)
+                          (a, b), seed=seed, resamples=resamples, margin=margin)
             comparisons.append(replace(cmp, metric=metric))
     return Summary(variant_summaries, tuple(comparisons), seed, resamples)
 

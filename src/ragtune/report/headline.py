@@ -17,9 +17,10 @@ def headline_section(run: RunData, recommendation: dict | None, after: RunData |
     if recommendation:
         candidates = candidates_table(recommendation.get("candidates"))
         tables = [candidates or overview_table(run, after, recommendation.get("winner"))]
-        decided = recommendation.get("decided_by")
+        decided, verdict = recommendation.get("decided_by"), recommendation.get("verdict")
+        said = ([f"Verdict: {verdict}."] if verdict else []) + ([f"Decided by: {decided}."] if decided else [])
         return Section("headline", "Recommendation", paragraphs=(str(recommendation.get("headline", "")),),
-                       notes=(f"Decided by: {decided}.",) if decided else (),
+                       notes=(" ".join(said),) if said else (),
                        bullets=tuple(str(r) for r in recommendation.get("reasons", [])), tables=tuple(tables))
     return Section("headline", "Headline", paragraphs=(best_on_accuracy(run), RECOMMEND),
                    tables=(overview_table(run, after, None),))
@@ -41,8 +42,13 @@ def best_on_accuracy(run: RunData) -> str:
         return text + f" It is significantly better than the runner-up {second} (p = {fmt.p_text(test.p_value)}, " \
                       f"{test.test})."
     p = f" (p = {fmt.p_text(test.p_value)})" if test else ""
-    return text + (f" It is not significantly better than the runner-up {second}{p}: more questions would "
-                   "narrow the intervals.")
+    settle = "more questions would narrow the intervals"
+    if test and test.n_needed:
+        settle = f"about {test.n_needed:,} questions would decide it at the observed difference"
+    elif test and test.n_equivalence:
+        settle = (f"the difference is 0, and about {test.n_equivalence:,} questions would show them equivalent "
+                  f"within ±{fmt.points_text(test.margin)} points")
+    return text + f" It is not significantly better than the runner-up {second}{p}: {settle}."
 
 
 def _correct(e: Estimate) -> str:

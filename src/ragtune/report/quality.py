@@ -22,7 +22,8 @@ def accuracy_section(run: RunData, colors: dict[str, str]) -> Section:
     variants = [v for v in run.variants if run.metric(v, CORRECT)]
     if not variants:
         return Section("accuracy", title, missing="no answerable question was scored in this run "
-                       "(every question has empty `answers`), so there is no accuracy to show.")
+                       "(every question has empty `answers`, or none has `answers` at all: no reference answer), "
+                       "so there is no accuracy to show.")
     overall = bar_chart("chart-accuracy", ["all answerable questions"],
                         {v: [run.metric(v, CORRECT)] for v in variants}, ylabel="correct (%)", colors=colors)
     tags = sorted({t for v in variants for t in run.stats(v).by_tag if run.stats(v).tag(t)})
@@ -53,11 +54,22 @@ def comparisons_table(run: RunData) -> Table:
 
 
 def comparison_cells(c) -> tuple[Cell | str, ...]:
-    """One paired test as table cells: pair, difference (a - b), test, p, questions, verdict."""
-    verdict = Cell(f"{c.better} better", "ok") if c.significant else Cell("no significant difference")
+    """One paired test as table cells: pair, difference (a - b), test, p, questions, verdict (better, equivalent
+    within the margin, or not significant with what this n could detect and the questions that would decide)."""
+    verdict = Cell(f"{c.better} better", "ok") if c.significant else Cell(_undecided(c))
     diff = fmt.DASH if math.isnan(c.diff) else f"{100 * c.diff:+.0f} pts"
     return (f"{c.a} vs {c.b}", Cell(diff, "num"), c.test, Cell(fmt.p_value(c.p_value), "num"), Cell(str(c.n), "num"),
             verdict)
+
+
+def _undecided(c) -> str:
+    if c.equivalent:
+        return f"equivalent within ±{fmt.points_text(c.margin)} pts (90 % CI)"
+    if math.isnan(c.mde):  # a summary from before power was recorded, or too few questions
+        return "no significant difference"
+    need = (f"; ~{c.n_needed:,} questions would decide it" if c.n_needed else
+            f"; ~{c.n_equivalence:,} would show equivalence" if c.n_equivalence else "")
+    return f"not significant (detects ≥ {fmt.points_text(c.mde)} pts{need})"
 
 
 def retrieval_section(run: RunData, colors: dict[str, str]) -> Section:

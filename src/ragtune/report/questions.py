@@ -24,6 +24,7 @@ class QuestionRow:
     gold: tuple[str, ...]
     tags: tuple[str, ...]
     answers: tuple[VariantAnswer | None, ...]  # one per variant, None where the variant did not answer
+    referenced: bool = True  # False: no reference answer (a log export), so an empty `gold` is not "decline"
 
     @property
     def disagree(self) -> bool:
@@ -40,7 +41,8 @@ def question_rows(run: RunData) -> list[QuestionRow]:
     for qid, answers in by_question.items():
         first = next(iter(answers.values()))
         rows.append(QuestionRow(qid, first.question, first.gold, first.tags,
-                                tuple(_answer(answers[v]) if v in answers else None for v in run.variants)))
+                                tuple(_answer(answers[v]) if v in answers else None for v in run.variants),
+                                first.referenced))
     return rows
 
 

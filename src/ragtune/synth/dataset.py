@@ -19,6 +19,7 @@ from ragtune.answer import BASE_SYSTEM, build_messages
 from ragtune.models.protocols import Message
 from ragtune.errors import SynthError
 from ragtune.runs import write_jsonl
+from ragtune.synth.heldout import fact_hash, held_out
 from ragtune.synth.pairs import QAPair
 
 ROLES = ("system", "user", "assistant")
@@ -35,6 +36,9 @@ def split_by_fact(pairs: Sequence[QAPair], *, val_fraction: float = 0.1, seed: i
                   hold_out_rewordings: bool = True) -> Split:
     """Seeded split where no fact (same source, same normalised answer) is in both train and val.
 
+    Val holds the facts `synth.heldout.held_out` assigns to evaluation, so `ragtune questions` asks about
+    exactly the facts no training pair carries.
+
     With `hold_out_rewordings`, a training fact asked in several ways keeps one question form
     (and its cloze) in train and sends each other question form to `paraphrase`.
     """
@@ -43,9 +47,9 @@ def split_by_fact(pairs: Sequence[QAPair], *, val_fraction: float = 0.1, seed: i
         groups.setdefault(pair.fact_key, []).append(pair)
     keys = sorted(groups)
     random.Random(seed).shuffle(keys)
-    n_val = round(len(keys) * val_fraction) if len(keys) > 1 else 0
-    n_val = max(n_val, 1) if val_fraction > 0 and len(keys) > 1 else n_val
-    val_keys = set(keys[:n_val])
+    val_keys = {k for k in keys if held_out(k, val_fraction, seed)}
+    if not val_keys and val_fraction > 0 and len(keys) > 1:  # a tiny set: the fact with the lowest hash
+        val_keys = {min(keys, key=lambda k: fact_hash(k, seed))}
     train, val, paraphrase = [], [], []
     for key in sorted(groups, key=keys.index):
         group = groups[key]
