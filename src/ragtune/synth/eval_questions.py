@@ -92,20 +92,23 @@ def candidates(chunks: Sequence[Chunk], teacher_pairs: Iterable[QAPair] = ()) ->
     by_id = {c.id: c for c in chunks}
     out = [EvalQuestion(p.question, (p.answer,), (by_id[p.chunk_id],), "teacher")
            for p in teacher_pairs if p.chunk_id in by_id]
+    boilerplate = _boilerplate(chunks)
     for chunk in chunks:
-        out += [EvalQuestion(q, (a,), (chunk,), "extractive") for q, a in extractive_questions(chunk)]
+        out += [EvalQuestion(q, (a,), (chunk,), "extractive") for q, a in extractive_questions(chunk, boilerplate)]
     out += [EvalQuestion(clean(b.question), (b.answer,), (b.answer_chunk,) + ((b.described_in,) if b.generator ==
                          "multi-chunk" else ()), b.generator) for b in bridged_questions(chunks)]
     return out
 
 
-def extractive_questions(chunk: Chunk) -> list[tuple[str, str]]:
+def extractive_questions(chunk: Chunk, boilerplate: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """Wh-questions from the chunk's prose sentences and two-column tables (`synth/extractive.py`), less
-    what reads badly as a question: layout (runs of spaces: columns, option lists), and a lone capitalised
-    word asked as "what" (usually a sentence's first verb: "Copy standard input ...")."""
+    what reads badly as a question: layout (runs of spaces: columns, option lists), sentences many documents
+    repeat (`boilerplate`: a licence, a footer), and a lone capitalised word asked as "what" (usually a
+    sentence's first verb: "Copy standard input ...")."""
     out = list(table_questions(chunk))
     for sentence in split_sentences(chunk.text):
-        if len(sentence.split()) < 4 or re.search(r"\S {3,}\S", sentence) or not sentence[:1].isalpha():
+        if len(sentence.split()) < 4 or re.search(r"\S {3,}\S", sentence) or not sentence[:1].isalpha() \
+                or normalize_text(sentence) in boilerplate:
             continue
         for fact in sentence_facts(clean(sentence)):
             if fact.wh == "what" and " " not in fact.answer and fact.answer[:1].isupper() \
@@ -113,6 +116,15 @@ def extractive_questions(chunk: Chunk) -> list[tuple[str, str]]:
                 continue
             out.append((clean(_question(fact)), fact.answer))
     return out
+
+
+def _boilerplate(chunks: Sequence[Chunk], most_documents: int = 2) -> frozenset[str]:
+    """Sentences (normalised) that more than `most_documents` documents contain."""
+    docs: dict[str, set[str]] = defaultdict(set)
+    for chunk in chunks:
+        for sentence in split_sentences(chunk.text):
+            docs[normalize_text(sentence)].add(chunk.doc_id)
+    return frozenset(s for s, d in docs.items() if len(d) > most_documents)
 
 
 def clean(question: str) -> str:
