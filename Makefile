@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: install demo test bench bench-ingest bench-train bench-eval bench-generation bench-dense bench-serve bench-peers \
-	bench-retrieval bench-retriever clean
+	bench-retrieval bench-retriever bench-questions clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -73,6 +73,11 @@ bench-retrieval: install python-doc
 	$(BIN)/python bench/retrieval_external.py
 	$(BIN)/python bench/lexical_ablation.py
 	$(BIN)/python bench/sweep_external.py
+
+# Generated eval questions against questions from the man pages' structure (issue 28): a project made with the
+# CLI on 150 pages, trained and evaluated twice; about an hour on 2 cores.
+bench-questions: install
+	$(BIN)/python bench/question_generators.py --project $${RAGTUNE_BENCH_CACHE:-$$HOME/.cache/ragtune-bench}/qgen-project --corpus man-150
 
 bench-retriever: install python-doc
 	$(BIN)/python bench/retriever_finetune.py --corpus python

@@ -92,7 +92,8 @@ def print_by_generator(summary: Summary) -> None:
     gens = list(dict.fromkeys(g for s in summary.variants.values() for g in s.by_generator))
     if not gens:
         return
-    table = Table(title="Correct answers by question generator (n questions)", box=box.SIMPLE_HEAD, padding=(0, 1))
+    table = Table(title="Right answers by question generator (n questions; unanswerable: declined)",
+                  box=box.SIMPLE_HEAD, padding=(0, 1))
     for col in ["variant", *(f"{g} ({_generator_n(summary, g)})" for g in gens)]:
         table.add_column(col, no_wrap=True)
     for v, s in summary.variants.items():

@@ -135,7 +135,7 @@ class VariantSummary:
     seconds_per_answer: float | None = None
     tokens: Tokens = Tokens()
     by_tag: Mapping[str, Estimate] = field(default_factory=dict)  # correct answers (`contains`) per question tag
-    by_generator: Mapping[str, Estimate] = field(default_factory=dict)  # `contains` per question generator
+    by_generator: Mapping[str, Estimate] = field(default_factory=dict)  # right answers per question generator
 
     def metric(self, name: str) -> Estimate | None:
         """The estimate of a metric, or None when it was not measured for this variant."""

@@ -45,7 +45,7 @@ def build_summary(results: Sequence[Record], variants: Sequence[str], *, seed: i
             # Correct answers per question tag (e.g. static / updated / paraphrase / multi-doc).
             by_tag={t: ci([r for r in rs if t in r.tags], "contains") for t in tags},
             # ... and per question generator (`ragtune questions`): does the verdict depend on where they came from?
-            by_generator={g: ci([r for r in rs if r.generator == g], "contains")
+            by_generator={g: _right(ci, [r for r in rs if r.generator == g])
                           for g in sorted({r.generator for r in rs if r.generator})})
     by_q = {v: {r.question_id: r.metrics for r in rs} for v, rs in rows.items()}
     comparisons = []
@@ -58,6 +58,13 @@ def build_summary(results: Sequence[Record], variants: Sequence[str], *, seed: i
                           (a, b), seed=seed, resamples=resamples, margin=margin)
             comparisons.append(replace(cmp, metric=metric))
     return Summary(variant_summaries, tuple(comparisons), seed, resamples)
+
+
+def _right(ci, records: Sequence[ResultRecord]) -> Estimate:
+    """Right answers of one generator's questions: `contains`, or for a generator whose questions have no
+    answer in the documents (`unanswerable`), `abstained_correctly`: declining is the right answer there."""
+    found = ci(records, "contains")
+    return found if found.n else ci(records, "abstained_correctly")
 
 
 def summarize(results: Sequence[Record], variants: Sequence[str], *, seed: int = 0, resamples: int = 2000) -> dict:
