@@ -162,3 +162,19 @@ def test_bias_figures_per_generator():
     assert figures["extractive"]["bm25_top1"] == 1.0 and figures["bridge"]["bm25_top1"] == 0.0
     assert figures["all"]["answer_in_training"] == 1.0 and figures["all"]["answer_in_training_pairs"] == 0.0
     assert figures["all"]["n"] == 2
+
+
+def test_extractive_questions_leave_out_layout_fragments_boilerplate_and_determiners():
+    from ragtune.synth.eval_questions import extractive_questions
+
+    chunk = Chunk("p.md#0", "p.md", 0, "The pump delivers 40 litres per minute.\n\n"
+                  "to 76, unless -t is given, in which case it is 2 columns less.\n\n"
+                  "You must specify one action for the pump.\n\n"
+                  "-p     sets the limit to 12 processes.\n\n"
+                  "The warranty lasts one year from delivery.\n\n"
+                  "Copyright 2019 The Pump Authors and many others.", "Pump")
+    questions = dict(extractive_questions(chunk, boilerplate=frozenset({normalize_text(
+        "Copyright 2019 The Pump Authors and many others.")})))
+    answers = set(questions.values())
+    assert "40 litres" in answers and "one year" in answers  # a count with a unit stays
+    assert not answers & {"2 columns", "one action", "12 processes", "2019"}

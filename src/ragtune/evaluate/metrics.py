@@ -8,6 +8,7 @@ trec_eval (via pytrec_eval): P_k, recall_k, success_k, recip_rank on the top k, 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from typing import Sequence
 
@@ -100,11 +101,23 @@ def contains_answer(prediction: str, golds: Sequence[str]) -> float | None:
 # -- behaviour: abstention, hallucination, citations, groundedness -------------------------------
 
 
+_QUOTE = re.compile(r"\s*\bThe passage says:\s*[\"“].*", re.DOTALL)
+
+
+def asserted(prediction: str) -> str:
+    """What the answer asserts: the text before the quote a RAFT-trained answer appends as evidence
+    (`<answer>. The passage says: "<quote>" [n]`, `synth/raft.py`). A quote of the sentence that holds the
+    answer contains the answer whatever was asserted ("100 %. The passage says: "... (3 % by default)""):
+    scored whole, quoting alone would count as correct."""
+    return _QUOTE.sub("", prediction).strip() or prediction
+
+
 def answer_metrics(prediction: str, golds: Sequence[str], *, referenced: bool = True) -> dict[str, float | None]:
     """Correctness, abstention and hallucination for one answer; `golds` empty = unanswerable question.
 
     Without a reference answer (`referenced` False: a question from a log) only `declined` is measured;
     whether the answer is right, or declining was right, is unknown, so those are None, never 0."""
+    prediction = asserted(prediction)
     declined = is_abstention(prediction)
     if not referenced:
         return {"exact_match": None, "f1": None, "contains": None, "declined": float(declined),
@@ -126,6 +139,7 @@ def answer_metrics(prediction: str, golds: Sequence[str], *, referenced: bool = 
 def stale_answer(prediction: str, golds: Sequence[str], old_answers: Sequence[str]) -> float | None:
     """Freshness: 1 if the answer gives the value from before the documents changed (an old answer, and
     not a current one); None for questions whose answer did not change (no `old_answers`)."""
+    prediction = asserted(prediction)
     if not old_answers:
         return None
     return float(bool(contains_answer(prediction, old_answers)) and not contains_answer(prediction, golds))

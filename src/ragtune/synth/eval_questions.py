@@ -23,7 +23,7 @@ from typing import Iterable, Sequence
 
 from ragtune.corpus.document import Chunk
 from ragtune.synth.bridge import bridged_questions
-from ragtune.synth.extractive import _question, sentence_facts, table_questions
+from ragtune.synth.extractive import _UNITS, _question, sentence_facts, table_questions
 from ragtune.synth.heldout import held_out
 from ragtune.synth.pairs import QAPair
 from ragtune.synth.sentences import split_sentences
@@ -102,20 +102,27 @@ def candidates(chunks: Sequence[Chunk], teacher_pairs: Iterable[QAPair] = ()) ->
 
 def extractive_questions(chunk: Chunk, boilerplate: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """Wh-questions from the chunk's prose sentences and two-column tables (`synth/extractive.py`), less
-    what reads badly as a question: layout (runs of spaces: columns, option lists), sentences many documents
+    what reads badly as a question: layout (runs of spaces: columns, option lists), fragments (a sentence that
+    starts lower case is a wrapped line's tail), "one" as a determiner, sentences many documents
     repeat (`boilerplate`: a licence, a footer), and a lone capitalised word asked as "what" (usually a
     sentence's first verb: "Copy standard input ...")."""
     out = list(table_questions(chunk))
     for sentence in split_sentences(chunk.text):
-        if len(sentence.split()) < 4 or re.search(r"\S {3,}\S", sentence) or not sentence[:1].isalpha() \
+        if len(sentence.split()) < 4 or re.search(r"\S {3,}\S", sentence) or not sentence[:1].isupper() \
                 or normalize_text(sentence) in boilerplate:
-            continue
+            continue  # layout, a fragment (a wrapped line starts lower case) or boilerplate
         for fact in sentence_facts(clean(sentence)):
-            if fact.wh == "what" and " " not in fact.answer and fact.answer[:1].isupper() \
-                    or fact.answer.lower() in ("one", "a", "an"):  # "one or more": a determiner, not a count
+            if fact.wh == "what" and " " not in fact.answer and fact.answer[:1].isupper() or _determiner(fact.answer):
                 continue
             out.append((clean(_question(fact)), fact.answer))
     return out
+
+
+def _determiner(answer: str) -> bool:
+    """"one", "one action", "one or more": "one" as a determiner, not a count (a time or money unit after it
+    is a count: "one year")."""
+    words = answer.lower().split()
+    return bool(words) and words[0] in ("one", "a", "an") and (len(words) == 1 or words[-1].rstrip("s") not in _UNITS)
 
 
 def _boilerplate(chunks: Sequence[Chunk], most_documents: int = 2) -> frozenset[str]:
