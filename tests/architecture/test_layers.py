@@ -45,7 +45,7 @@ PUBLIC_API = ROOT
 LAYER = {unit: n for n, row in enumerate(LAYERS) for unit in row} | {PUBLIC_API: len(LAYERS)}
 
 CLI = f"{ROOT}.cli"
-CLI_SHARED = {f"{CLI}.terminal", f"{CLI}.tables"}  # helpers every command module may use
+CLI_SHARED = {f"{CLI}.terminal", f"{CLI}.tables", f"{CLI}.question_tables"}  # helpers every command module may use
 CLI_ENTRY = {f"{CLI}.__main__"}  # `python -m ragtune.cli`: runs the assembled app, so it imports cli/__init__.py
 
 

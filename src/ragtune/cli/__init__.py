@@ -1,7 +1,7 @@
 """The `ragtune` command: a mapping of command names to plain functions, assembled into one Typer app.
 
 Each command module (project, training, questions, evaluation, report, recommend, demo, serve) defines plain functions and
-imports only `cli.terminal` and `cli.tables`; this module alone knows them all. A user error (`RagtuneError`)
+imports only `cli.terminal`, `cli.tables` and `cli.question_tables`; this module alone knows them all. A user error (`RagtuneError`)
 is caught here, once, around every command: `error: <message>` on stderr, exit code 2.
 """
 

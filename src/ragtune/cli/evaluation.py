@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 
 from ragtune.cli.terminal import ProjectOpt, console, fail, open_project, stage_progress
-from ragtune.cli.tables import print_question_report, print_summary, print_task_summary, stale_note
+from ragtune.cli.question_tables import print_question_report, stale_note
+from ragtune.cli.tables import print_summary, print_task_summary
 
 
 def evaluate(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from ragtune.cli.tables import print_question_report, stale_note
+from ragtune.cli.question_tables import print_question_report, stale_note
 from ragtune.cli.terminal import ProjectOpt, console, open_project
 
 
