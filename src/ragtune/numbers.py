@@ -43,6 +43,11 @@ def ci(estimate: dict | None, *, percent: bool = True) -> str:
     return f"{scale * v:.{digits}f}{unit}" + (f" ({', '.join(inside)})" if inside else "")
 
 
+def decimal(x: float | None) -> str:
+    """A 0-1 figure in a table cell: two decimals, "-" where nothing was measured."""
+    return "-" if x is None else f"{x:.2f}"
+
+
 def seconds(x: float | None) -> str:
     if x is None:
         return DASH

@@ -7,6 +7,7 @@ from rich import box
 from rich.table import Table
 
 from ragtune.cli.terminal import console
+from ragtune.numbers import decimal
 
 
 def stale_note(report: dict, version: int) -> None:
@@ -24,7 +25,8 @@ def print_question_report(report: dict) -> None:
         return
     filters = list(dict.fromkeys(f for t in gens.values() for f in t["dropped"]))
     table = Table(title=f"{report.get('questions', '?')} questions from {report.get('chunks', '?')} chunks: made, "
-                        "dropped by each filter, kept, chosen", box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True)
+                        "dropped by each filter, kept, chosen", box=box.SIMPLE_HEAD, padding=(0, 1),
+                  collapse_padding=True)
     for col in ("generator", "made", *(_two_lines(f) for f in filters), "kept", "chosen"):
         table.add_column(col, no_wrap=True)  # "held-\nout": a filter's name on two lines keeps 80 columns
     for g, t in gens.items():
@@ -35,8 +37,8 @@ def print_question_report(report: dict) -> None:
     for col in ("generator", "n", "word\noverlap", "BM25\nrank 1", "answer in\ntraining", "in a\npair"):
         table.add_column(col, no_wrap=True)
     for g, b in bias.items():
-        table.add_row(g, str(b["n"]), _f2(b.get("lexical_overlap")), _f2(b.get("bm25_top1")),
-                      _f2(b.get("answer_in_training")), _f2(b.get("answer_in_training_pairs")))
+        table.add_row(g, str(b["n"]), decimal(b.get("lexical_overlap")), decimal(b.get("bm25_top1")),
+                      decimal(b.get("answer_in_training")), decimal(b.get("answer_in_training_pairs")))
     console.print(table)
     if not report.get("training"):
         console.print("note: no training set yet (`ragtune synth`): the held-out split still applies, but no "
@@ -48,7 +50,3 @@ def _two_lines(name: str) -> str:
     if "-" in name:
         return name.replace("-", "-\n", 1)
     return f"{name[:len(name) // 2 + 1]}-\n{name[len(name) // 2 + 1:]}" if len(name) > 7 else name
-
-
-def _f2(x) -> str:
-    return "-" if x is None else f"{x:.2f}"

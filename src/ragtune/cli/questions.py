@@ -15,7 +15,8 @@ from ragtune.cli.terminal import ProjectOpt, console, open_project
 def questions(
     rebuild: bool = typer.Option(False, "--rebuild", help="Build anew even if synth/eval_questions.jsonl exists "
                                                           "(your edits to it are lost)."),
-    count: Optional[int] = typer.Option(None, "--count", "-n", help="Questions in the set (default [questions] count)."),
+    count: Optional[int] = typer.Option(None, "--count", "-n",
+                                        help="Questions in the set (default [questions] count)."),
     show: int = typer.Option(8, "--show", help="Print this many questions of the set (a seeded sample)."),
     export: Optional[Path] = typer.Option(None, "--export", metavar="FILE",
                                           help="Copy the questions to FILE (JSONL) to review, edit and pass with "

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ragtune.cli.terminal import console
-from ragtune.numbers import ci_compact, difference_text, p_value, points_text, qpd, usd
+from ragtune.numbers import ci_compact, decimal, difference_text, p_value, points_text, qpd, usd
 
 if TYPE_CHECKING:
     from ragtune.evaluate.results import Summary
@@ -219,7 +219,7 @@ def print_task_summary(summary: Summary) -> None:
         auc = style.get("auc")
         verdict = "scores shown" if style.get("usable") else f"below {style.get('min_auc')}: no style score"
         console.print(f"Style classifier: cross-validated AUC {auc if auc is not None else 'not measured'} "
-                      f"({verdict}); held-out reference outputs score {_num(b.get('reference_style'))}.")
+                      f"({verdict}); held-out reference outputs score {decimal(b.get('reference_style'))}.")
     if b.get("checks"):
         console.print(f"format = all of: {', '.join(b['checks'])}", markup=False, highlight=False)
     if summary.cost:
@@ -233,10 +233,6 @@ def print_task_summary(summary: Summary) -> None:
             worse = c.b if c.better == c.a else c.a
             console.print(f"{c.better} is better than {worse} on {names[c.metric]} "
                           f"(difference {abs(c.diff):.2f}, {c.test}, p = {p_value(c.p_value)})")
-
-
-def _num(x) -> str:
-    return "-" if x is None else f"{x:.2f}"
 
 
 def print_sweep(result) -> None:

@@ -40,6 +40,7 @@ class Decision:
     runner_up: str | None = None
     tied: tuple[str, ...] = ()
     tests: Mapping[str, Comparison] = field(default_factory=dict)
+    cheapest: tuple[str, str] | None = None  # undetermined: rule 10's pick and how ("cost"/"latency"), a reason only
 
     @property
     def rival(self) -> str | None:
@@ -72,7 +73,8 @@ def decide(feasible: Sequence[str], shares: Mapping[str, float], accuracy: Mappi
         return Decision(leader, UNDETERMINED, UNDETERMINED, (
             "(rule 8) no question was answered by every feasible variant, so accuracy cannot compare them "
             f"({', '.join(feasible)}); {leader} is named for its accuracy on its own {accuracy[leader].n} questions.",
-            *_cost_as_reason(winner, how, reasons, evidence[winner], c)), tied=tuple(feasible), **base)
+            *_cost_as_reason(winner, how, reasons, evidence[winner], c)), tied=tuple(feasible),
+            cheapest=(winner, how), **base)
     listed = "; ".join(f"{v} {pct_text(accuracy[v])} (best in {pct(shares[v])})" for v in ranked if v in shares)
     if shares[leader] >= WIN_SHARE:
         return Decision(leader, "accuracy", BETTER, (
@@ -93,7 +95,7 @@ def decide(feasible: Sequence[str], shares: Mapping[str, float], accuracy: Mappi
         f"{together}), and the 90 % CI of {leader}'s difference to {_and(others)} reaches beyond "
         f"±{points_text(margin)} points ({_differences(tests, others)}): the measurements cannot tell them apart "
         f"yet; {_settle(tests, others)}.", *power, *_cost_as_reason(winner, how, reasons, evidence[winner], c)),
-        tied=tuple(tied), **base)
+        tied=tuple(tied), cheapest=(winner, how), **base)
 
 
 def _unmeasured(feasible: Sequence[str], evidence: Mapping[str, VariantEvidence], c: Constraints,
@@ -201,7 +203,7 @@ def headline(d: Decision, accuracy: Mapping[str, Estimate], evidence: Mapping[st
         return (f"Equivalent: {_and(d.tied)} are equivalent on accuracy within ±{points_text(t.margin)} points "
                 f"({t.a} vs {t.b}: {_diff(t)}); use {w}, {pick}.")
     others = [v for v in d.tied if v != d.leader] or [d.runner_up]
-    cheap = cheapest(d.tied, evidence, c)
+    cheap = d.cheapest or cheapest(d.tied, evidence, c)[:2]  # set by `decide`; recomputed for a hand-made one
     n = max((d.tests[v].n for v in others if v in d.tests), default=accuracy[w].n)
     return (f"Undetermined: {w} leads ({pct_text(accuracy[w])}) but cannot be told apart from "
             f"{_and([f'{v} ({pct_text(accuracy[v])})' for v in others])} on {n} questions; "

@@ -105,9 +105,9 @@ class ResultRecord:
             retrieved=tuple(Passage(p.get("rank", n), p.get("chunk_id", ""), p.get("doc_id", ""), p.get("score"),
                                     p.get("ranks") or {}) for n, p in enumerate(obj.get("retrieved") or (), start=1)),
             timings=dict(obj.get("timings") or {}), tokens=Tokens(tokens.get("prompt"), tokens.get("completion")),
-            model=obj.get("model"), metrics=dict(obj.get("metrics") or {}),
-            options=None if options is None else tuple(options), judge=obj.get("judge"),
-            referenced=obj.get("referenced") is not False, generator=str(obj.get("generator") or ""), extra={k: v for k, v in obj.items() if k not in known})
+            model=obj.get("model"), metrics=dict(obj.get("metrics") or {}), judge=obj.get("judge"),
+            options=None if options is None else tuple(options), referenced=obj.get("referenced") is not False,
+            generator=str(obj.get("generator") or ""), extra={k: v for k, v in obj.items() if k not in known})
 
 
 @dataclass(frozen=True)

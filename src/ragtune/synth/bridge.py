@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from ragtune.corpus.document import Chunk
 from ragtune.synth.extractive import _question, sentence_facts
@@ -49,9 +49,21 @@ class _Description:
     sentence: str
 
 
-def descriptions(chunks: Sequence[Chunk], max_df: int) -> list[_Description]:
+ByWord = Mapping[str, Sequence[Chunk]]  # word (`text.tokens`) -> the chunks that hold it
+
+
+def chunks_by_word(chunks: Sequence[Chunk]) -> dict[str, list[Chunk]]:
+    """Each word's chunks: the one pass over the corpus that every generator's frequencies and look-ups use."""
+    by_word: dict[str, list[Chunk]] = defaultdict(list)
+    for chunk in chunks:
+        for word in set(tokens(chunk.text)):
+            by_word[word].append(chunk)
+    return by_word
+
+
+def descriptions(chunks: Sequence[Chunk], max_df: int, by_word: ByWord) -> list[_Description]:
     """Every "X is a/the ..." sentence whose X is specific: at most `max_df` chunks mention it."""
-    df = _chunk_frequency(chunks)
+    df = {w: len(cs) for w, cs in by_word.items()}
     out = []
     for chunk in chunks:
         for sentence in _sentences(chunk):
@@ -72,15 +84,13 @@ def descriptions(chunks: Sequence[Chunk], max_df: int) -> list[_Description]:
     return out
 
 
-def bridged_questions(chunks: Sequence[Chunk], *, max_df: int | None = None) -> Iterator[Bridged]:
+def bridged_questions(chunks: Sequence[Chunk], *, max_df: int | None = None,
+                      by_word: ByWord | None = None) -> Iterator[Bridged]:
     """Candidate `bridge` and `multi-chunk` questions, in chunk order (filters come later)."""
     max_df = max_df if max_df is not None else max(5, len(chunks) // 50)
-    by_word: dict[str, list[Chunk]] = defaultdict(list)
-    for chunk in chunks:
-        for word in set(tokens(chunk.text)):
-            by_word[word].append(chunk)
+    by_word = chunks_by_word(chunks) if by_word is None else by_word
     made: dict[tuple[str, str], int] = defaultdict(int)
-    for d in descriptions(chunks, max_df):
+    for d in descriptions(chunks, max_df, by_word):
         mention = re.compile(r"(?<!\b[Aa] )(?<!\b[Aa]n )(?:\b[Tt]he\s+)?(?<![\w./-])" + re.escape(d.entity)
                              + r"(?![\w/-])")
         rarest = min(tokens(d.entity), key=lambda w: len(by_word.get(w, ())))
@@ -134,11 +144,3 @@ def _named(subject: str) -> bool:
     if words[0].lower() == "the":
         return len(words) > 1 and words[1][:1].isupper()
     return words[0][:1].islower() or len(words) > 1 and words[1][:1].isupper() or bool(re.search(r"[\d_.+-]", subject))
-
-
-def _chunk_frequency(chunks: Sequence[Chunk]) -> dict[str, int]:
-    df: dict[str, int] = defaultdict(int)
-    for chunk in chunks:
-        for word in set(tokens(chunk.text)):
-            df[word] += 1
-    return df

@@ -19,10 +19,10 @@ import random
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from ragtune.corpus.document import Chunk
-from ragtune.synth.bridge import bridged_questions
+from ragtune.synth.bridge import ByWord, bridged_questions, chunks_by_word
 from ragtune.synth.extractive import _UNITS, _question, sentence_facts, table_questions
 from ragtune.synth.heldout import held_out
 from ragtune.synth.pairs import QAPair
@@ -31,7 +31,6 @@ from ragtune.synth.validate import check_pair
 from ragtune.text import STOPWORDS, content_words, normalize_text, tokens
 
 GENERATORS = ("teacher", "extractive", "bridge", "multi-chunk", "unanswerable")
-FILTERS = ("held-out", "answerable", "specific", "not-a-copy", "unique", "entity-absent")
 MIN_ASKED_WORDS = 3  # "There is what?" names nothing to look for
 MAX_COPY_SHARE = 0.6  # a question whose word trigrams are this much in one training question is a copy
 SHARED_SUPPORT = 0.6  # a fact stated in another document: its answer and this share of the question's words
@@ -87,7 +86,8 @@ class Training:
     questions: tuple[str, ...] = ()
 
 
-def candidates(chunks: Sequence[Chunk], teacher_pairs: Iterable[QAPair] = ()) -> list[EvalQuestion]:
+def candidates(chunks: Sequence[Chunk], teacher_pairs: Iterable[QAPair] = (),
+               by_word: ByWord | None = None) -> list[EvalQuestion]:
     """Every answerable candidate of the deterministic generators, plus the teacher's given pairs."""
     by_id = {c.id: c for c in chunks}
     out = [EvalQuestion(p.question, (p.answer,), (by_id[p.chunk_id],), "teacher")
@@ -96,7 +96,7 @@ def candidates(chunks: Sequence[Chunk], teacher_pairs: Iterable[QAPair] = ()) ->
     for chunk in chunks:
         out += [EvalQuestion(q, (a,), (chunk,), "extractive") for q, a in extractive_questions(chunk, boilerplate)]
     out += [EvalQuestion(clean(b.question), (b.answer,), (b.answer_chunk,) + ((b.described_in,) if b.generator ==
-                         "multi-chunk" else ()), b.generator) for b in bridged_questions(chunks)]
+                         "multi-chunk" else ()), b.generator) for b in bridged_questions(chunks, by_word=by_word)]
     return out
 
 
@@ -139,13 +139,11 @@ def clean(question: str) -> str:
     return " ".join(re.sub(r"(\w)[\u2010\u00ad]\s+(\w)", r"\1\2", question).split())
 
 
-def shared_facts(kept: Sequence[EvalQuestion], chunks: Sequence[Chunk], limit: int) -> list[EvalQuestion]:
+def shared_facts(kept: Sequence[EvalQuestion], chunks: Sequence[Chunk], limit: int,
+                 by_word: ByWord | None = None) -> list[EvalQuestion]:
     """`multi-chunk` questions from facts two documents both state: an extractive question whose answer and
     most of whose words another document's chunk also holds; its sources are both documents."""
-    by_word: dict[str, list[Chunk]] = defaultdict(list)
-    for chunk in chunks:
-        for word in set(tokens(chunk.text)):
-            by_word[word].append(chunk)
+    by_word = chunks_by_word(chunks) if by_word is None else by_word
     out = []
     for q in kept:
         if q.generator != "extractive" or len(out) >= limit:
@@ -204,11 +202,11 @@ def _first_failure(q: EvalQuestion, training: Training, fraction: float, seed: i
 
 
 def unanswerable(kept: Sequence[EvalQuestion], chunks: Sequence[Chunk], n: int, seed: int,
-                 tally: Tally) -> list[EvalQuestion]:
-    """Up to `n` questions made unanswerable: a kept question's rarest word swapped for an invented one
-    that no chunk contains (`entity-absent`), so a faithful variant should decline."""
-    vocabulary = {w for c in chunks for w in tokens(c.text)}
-    df = Counter(w for c in chunks for w in set(tokens(c.text)))
+                 tally: Tally, by_word: ByWord | None = None) -> list[EvalQuestion]:
+    """Up to `n` questions made unanswerable: a kept question's rarest word swapped for an invented one,
+    drawn until no chunk contains it (`entity-absent`), so a faithful variant should decline."""
+    by_word = chunks_by_word(chunks) if by_word is None else by_word
+    df = {w: len(cs) for w, cs in by_word.items()}
     rng = random.Random(seed)
     pool = list(kept)
     rng.shuffle(pool)
@@ -222,21 +220,19 @@ def unanswerable(kept: Sequence[EvalQuestion], chunks: Sequence[Chunk], n: int, 
             continue
         tally.candidates["unanswerable"] += 1
         target = min(words, key=lambda w: (df[w.lower()], w))
-        invented = _invented_word(rng, vocabulary)
+        invented = _invented_word(rng, df)
         if target[0].isupper():
             invented = invented.capitalize()
         text = re.sub(rf"(?<![\w-]){re.escape(target)}(?![\w-])", invented, q.question)
-        if any(w in vocabulary for w in tokens(invented)):
-            tally.dropped["unanswerable"]["entity-absent"] += 1
-            continue
         tally.kept["unanswerable"] += 1
         out.append(EvalQuestion(text, (), q.chunks, "unanswerable", ("entity-absent", "unique")))
     return out
 
 
-def _invented_word(rng: random.Random, vocabulary: set[str]) -> str:
+def _invented_word(rng: random.Random, vocabulary: Mapping[str, int]) -> str:
     """A pronounceable word the corpus does not use ("valdrin", "kestor")."""
-    onsets, vowels, codas = "b d f g k l m n p r s t v z br dr kr st tr".split(), "a e i o u".split(), "n r l s x".split()
+    onsets, vowels = "b d f g k l m n p r s t v z br dr kr st tr".split(), "a e i o u".split()
+    codas = "n r l s x".split()
     while True:
         word = "".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(2)) + rng.choice(codas)
         if word not in vocabulary:

@@ -16,6 +16,7 @@ from pathlib import Path
 from ragtune.errors import ProjectError
 from ragtune.project import Project
 from ragtune.runs import file_hash, read_json_if, write_json, write_jsonl
+from ragtune.synth.bridge import chunks_by_word
 from ragtune.synth.eval_questions import (GENERATORS, EvalQuestion, Tally, Training, candidates, choose, keep,
                                           shared_facts, unanswerable)
 from ragtune.synth.pairs import QAPair
@@ -66,11 +67,12 @@ def build_questions(proj: Project, *, count: int | None = None) -> QuestionSet:
     count = count or qs.count
     training, teacher, rows, pair_texts, source = _synth_outputs(proj)
     tally = Tally()
-    found = [q for q in candidates(chunks, teacher) if q.generator in qs.generators]
+    by_word = chunks_by_word(chunks)  # one pass over the corpus, shared by the generators
+    found = [q for q in candidates(chunks, teacher, by_word) if q.generator in qs.generators]
     kept = keep(found, training, s.val_fraction, s.seed, tally)
     if "multi-chunk" in qs.generators:
-        kept = _with_shared_facts(kept, chunks, count, tally)
-    made = unanswerable(kept, chunks, 2 * round(count * qs.unanswerable_share), s.seed, tally) \
+        kept = _with_shared_facts(kept, chunks, count, tally, by_word)
+    made = unanswerable(kept, chunks, 2 * round(count * qs.unanswerable_share), s.seed, tally, by_word) \
         if "unanswerable" in qs.generators else []
     chosen = choose(kept, count, qs.unanswerable_share, s.seed, made)
     for q in chosen:
@@ -86,9 +88,9 @@ def build_questions(proj: Project, *, count: int | None = None) -> QuestionSet:
     return QuestionSet(path, report, built=True)
 
 
-def _with_shared_facts(kept: list[EvalQuestion], chunks, count: int, tally: Tally) -> list[EvalQuestion]:
+def _with_shared_facts(kept: list[EvalQuestion], chunks, count: int, tally: Tally, by_word) -> list[EvalQuestion]:
     """Extractive questions whose fact a second document also states become `multi-chunk` ones."""
-    shared = shared_facts(kept, chunks, limit=count)
+    shared = shared_facts(kept, chunks, limit=count, by_word=by_word)
     texts = {q.question for q in shared}
     tally.kept["extractive"] -= len(shared)
     tally.candidates["multi-chunk"] += len(shared)
