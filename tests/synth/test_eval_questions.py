@@ -29,8 +29,8 @@ def _corpus(n: int = 40) -> list[Chunk]:
     """Many chunks with several facts each, so a 50 % hold-out leaves facts on both sides."""
     out = []
     for i in range(n):
-        text = (f"The model Vela{i} costs {100 + i} euros. Its frame weighs {5 + i % 7} kilograms. "
-                f"It was designed in {1990 + i} by Studio Norr{i}.")
+        text = (f"The model Vela{i} costs {100 + i} euros. The Vela{i} frame weighs {5 + i % 7} kilograms. "
+                f"The Vela{i} was designed in {1990 + i} by Studio Norr{i}.")
         out.append(Chunk(f"m{i}.md#0", f"m{i}.md", 0, text, f"Vela{i}"))
     return out
 
@@ -178,3 +178,22 @@ def test_extractive_questions_leave_out_layout_fragments_boilerplate_and_determi
     answers = set(questions.values())
     assert "40 litres" in answers and "one year" in answers  # a count with a unit stays
     assert not answers & {"2 columns", "one action", "12 processes", "2019"}
+
+
+def test_unanswerable_swaps_a_name_never_the_wh_phrase_or_a_verb():
+    from ragtune.synth.eval_questions import _entity
+
+    df = {"constants": 3, "collected": 1, "groups": 4, "many": 1, "uuidcreate": 1, "windows": 2, "api": 2}
+    assert _entity("These constants can be collected in how many groups?", df) is None  # nothing named
+    assert _entity("This wraps the Windows API functions UuidCreate()?", df) == "UuidCreate"
+
+
+def test_quoted_literals_are_not_asked_about():
+    from ragtune.synth.eval_questions import extractive_questions
+
+    chunk = Chunk("s.md#0", "s.md", 0, "Uppercase characters are the bytes in the sequence b'ABCDEFG' here.\n\n"
+                  "The possible values are 'CDATA', 'ID' and 'IDREF' in version 2.\n\n"
+                  "The module was added in Python 3.11 by Guido.", "S")
+    answers = {a for _, a in extractive_questions(chunk)}
+    assert not answers & {"ABCDEFG", "CDATA", "ID", "IDREF"}
+    assert "Guido" in answers or "3.11" in answers

@@ -103,7 +103,7 @@ def candidates(chunks: Sequence[Chunk], teacher_pairs: Iterable[QAPair] = (),
 def extractive_questions(chunk: Chunk, boilerplate: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """Wh-questions from the chunk's prose sentences and two-column tables (`synth/extractive.py`), less
     what reads badly as a question: layout (runs of spaces: columns, option lists), fragments (a sentence that
-    starts lower case is a wrapped line's tail), "one" as a determiner, sentences many documents
+    starts lower case is a wrapped line's tail), "one" as a determiner, quoted literals, sentences many documents
     repeat (`boilerplate`: a licence, a footer), and a lone capitalised word asked as "what" (usually a
     sentence's first verb: "Copy standard input ...")."""
     out = list(table_questions(chunk))
@@ -112,10 +112,17 @@ def extractive_questions(chunk: Chunk, boilerplate: frozenset[str] = frozenset()
                 or normalize_text(sentence) in boilerplate:
             continue  # layout, a fragment (a wrapped line starts lower case) or boilerplate
         for fact in sentence_facts(clean(sentence)):
-            if fact.wh == "what" and " " not in fact.answer and fact.answer[:1].isupper() or _determiner(fact.answer):
+            if fact.wh == "what" and " " not in fact.answer and fact.answer[:1].isupper() or _determiner(fact.answer) \
+                    or _quoted(fact):
                 continue
             out.append((clean(_question(fact)), fact.answer))
     return out
+
+
+def _quoted(fact) -> bool:
+    """The span sits inside a quoted literal (`b'ABC'`, `'CDATA', 'ID'`): code, not a fact to ask about."""
+    start = fact.answer_start if fact.answer_start >= 0 else fact.start
+    return fact.sentence[start - 1:start] in ("'", '"', "`") or fact.sentence[:start].count("'") % 2 == 1
 
 
 def _determiner(answer: str) -> bool:
@@ -214,12 +221,10 @@ def unanswerable(kept: Sequence[EvalQuestion], chunks: Sequence[Chunk], n: int, 
     for q in pool:
         if len(out) >= n:
             break
-        words = [w for w in re.findall(r"[A-Za-z][\w-]{2,}", q.question)
-                 if df.get(w.lower()) and w.lower() not in STOPWORDS]
-        if not words:
+        target = _entity(q.question, df)
+        if target is None:
             continue
         tally.candidates["unanswerable"] += 1
-        target = min(words, key=lambda w: (df[w.lower()], w))
         invented = _invented_word(rng, df)
         if target[0].isupper():
             invented = invented.capitalize()
@@ -227,6 +232,19 @@ def unanswerable(kept: Sequence[EvalQuestion], chunks: Sequence[Chunk], n: int, 
         tally.kept["unanswerable"] += 1
         out.append(EvalQuestion(text, (), q.chunks, "unanswerable", ("entity-absent", "unique")))
     return out
+
+
+def _entity(question: str, df: Mapping[str, int]) -> str | None:
+    """The word that names what the question is about: the rarest name-like one (capitalised inside the
+    sentence, or with digits or underscores: a product, a person, an identifier); never a function word or
+    the wh-phrase ("how many" must stay a question). None: nothing named (swapping a verb asks nonsense)."""
+    def chunks_with(word: str) -> int:  # as the corpus was counted: "Vela1" may be two tokens
+        return min((df.get(t, 0) for t in tokens(word)), default=0)
+
+    words = [w for w in re.findall(r"[A-Za-z][\w-]{2,}", question) if chunks_with(w)
+             and w.lower() not in STOPWORDS and w.lower() not in WH_WORDS]
+    named = [w for w in words if (w[0].isupper() and not question.startswith(w)) or re.search(r"[\d_]", w)]
+    return min(named, key=lambda w: (chunks_with(w), w)) if named else None
 
 
 def _invented_word(rng: random.Random, vocabulary: Mapping[str, int]) -> str:
