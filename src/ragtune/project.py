@@ -136,12 +136,27 @@ class Project:
             return None
         return self.retriever_index(info.id, rebuild=rebuild) if (info.path / RETRIEVER_INDEX).exists() else None
 
+    def generator_for(self, spec: str = "", api_base: str | None = None, api_key_env: str | None = None) -> Generator:
+        """The generator `spec` names ("" = `[models] generator`): "smollm2", a model folder (relative to the
+        project) or "openai:<model>" at `api_base` with the key in `api_key_env` (None: `[models]`'s). Loaded
+        once per project: variants, a teacher and a judge that name the same model share one copy."""
+        m = self.settings.models
+        spec, api_base, api_key_env = spec or m.generator, api_base or m.api_base, api_key_env or m.api_key_env
+        remote = spec.startswith("openai:")
+        if spec == m.generator and (not remote or (api_base, api_key_env) == (m.api_base, m.api_key_env)):
+            return self.generator
+        models = m.model_copy(update={"generator": spec if remote or spec == "smollm2" else str(self.path(spec)),
+                                      "api_base": api_base, "api_key_env": api_key_env})
+        key = (models.generator, api_base, api_key_env) if remote else (models.generator,)
+        cache = self.__dict__.setdefault("_generators", {})
+        if key not in cache:
+            cache[key] = load_generator(models)
+        return cache[key]
+
     def generator_named(self, spec: str) -> Generator:
         """A generator named in the project file (a teacher, a judge): ours (base weights) when it is ours."""
-        if not spec or spec == self.settings.models.generator:
-            gen = self.generator
-            return gen.with_adapter(None) if hasattr(gen, "with_adapter") else gen
-        return load_generator(self.settings.models.model_copy(update={"generator": spec}))
+        gen = self.generator_for(spec)
+        return gen.with_adapter(None) if hasattr(gen, "with_adapter") else gen
 
     def base_model_path(self) -> Path:
         """The local folder of the generator's weights (what LoRA trains on): the packaged SmolLM2, or the

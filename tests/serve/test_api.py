@@ -41,9 +41,44 @@ def client(server):
 
 def test_models_are_the_variants_with_what_they_are_made_of(client):
     models = {m.id: m for m in client.models.list()}
-    assert set(models) == {"base", "rag"}
+    assert set(models) == {"base", "rag", "weights-base"}  # both variants answer with the base weights
     assert models["rag"].model_extra["ragtune"]["retriever"] == "hybrid"
     assert models["base"].model_extra["ragtune"]["retriever"] is None
+    assert models["rag"].model_extra["ragtune"]["endpoint"] is None  # a local model
+    assert models["weights-base"].model_extra["ragtune"] == {"weights": True,
+                                                             "generator": models["rag"].model_extra["ragtune"]["generator"]}
+
+
+def test_a_weights_model_answers_the_messages_as_given(client, server):
+    """No retrieval and no prompt of ours: the client's own system message reaches the model, as with vLLM."""
+    messages = [{"role": "system", "content": "Reply in French."}, {"role": "user", "content": "Warranty?"}]
+    reply = client.chat.completions.create(model="weights-base", max_tokens=6, messages=messages)
+    local = server[1].generator.with_adapter(None).generate(messages, max_new_tokens=6)
+    assert reply.choices[0].message.content == local.text
+    assert reply.usage.prompt_tokens == local.prompt_tokens and "ragtune" not in reply.model_extra
+    rag = client.chat.completions.create(model="rag", max_tokens=6, messages=messages)
+    assert rag.usage.prompt_tokens != local.prompt_tokens  # the variant prompts with its passages instead
+
+
+def test_a_weights_model_scores_a_prompt_as_vllm_does(client, server):
+    """prompt_logprobs (vLLM's extra field): None, then each prompt token's own log-probability, so a client can
+    score an open assistant reply (multiple choice) without generating."""
+    messages = [{"role": "user", "content": "Colour?"}, {"role": "assistant", "content": "Blue"}]
+    reply = client.chat.completions.create(model="weights-base", max_tokens=1, messages=messages, extra_body={
+        "prompt_logprobs": 0, "continue_final_message": True, "add_generation_prompt": False})
+    rows = reply.model_extra["prompt_logprobs"]
+    assert rows[0] is None and len(rows) == reply.usage.prompt_tokens
+    expected = server[1].generator.with_adapter(None).prompt_token_logprobs(messages, continue_final=True)
+    got = [(int(k), v["logprob"]) for row in rows[1:] for k, v in row.items()]
+    assert [t for t, _ in got] == [t for t, *_ in expected]
+    assert [lp for _, lp in got] == pytest.approx([lp for _, _, lp, _ in expected], abs=1e-4)
+    assert all(lp <= 0 for _, lp in got) and reply.choices[0].message.content == ""
+    with pytest.raises(openai.BadRequestError, match="continue_final_message"):
+        client.chat.completions.create(model="weights-base", max_tokens=1, messages=messages,
+                                       extra_body={"continue_final_message": True})
+    with pytest.raises(openai.BadRequestError, match="tool"):
+        client.chat.completions.create(model="weights-base", max_tokens=1, messages=[
+            {"role": "tool", "content": "x", "tool_call_id": "1"}])
 
 
 def test_chat_completion_answers_with_the_variants_passages(client, server):
@@ -108,7 +143,7 @@ def test_keys_are_required_and_checked(server):
     assert httpx.get(url + "/v1/models").status_code == 401  # no header at all
     assert httpx.get(url + "/health").json()["status"] == "ok"  # open: for load balancers
     second = openai.OpenAI(base_url=url + "/v1", api_key="second-key", max_retries=0)
-    assert {m.id for m in second.models.list()} == {"base", "rag"}
+    assert {m.id for m in second.models.list()} == {"base", "rag", "weights-base"}
 
 
 def test_errors_have_openais_shape_and_status(client, server):

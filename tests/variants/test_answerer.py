@@ -33,7 +33,7 @@ def test_rag_retrieves_with_the_project_settings_and_answers(project):
     answers = rag.answer(["How long is the warranty?", "What is the return window?"])
     assert [a.question for a in answers] == ["How long is the warranty?", "What is the return window?"]
     assert all(a.passages and a.completion.completion_tokens <= 4 for a in answers)
-    assert rag.describe() == {"variant": "rag", "generator": rag.generator.name, "adapter": None,
+    assert rag.describe() == {"variant": "rag", "generator": rag.generator.name, "endpoint": None, "adapter": None,
                               "retriever": "hybrid", "top_k": 5, "embedder": "all-MiniLM-L6-v2",
                               "reranker": None, "system_prompt": None, "shots": None}
 

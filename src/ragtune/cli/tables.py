@@ -47,6 +47,8 @@ def print_summary(summary: Summary, k: int) -> None:
         print_forgetting(summary.forgetting)
     if summary.cost:
         print_cost(summary.cost)
+    for note in summary.extra.get("notes") or ():
+        console.print(f"Note: {note}", markup=False, style="dim")
     for c in summary.comparisons:
         if c.significant and c.metric == "contains":
             worse = c.b if c.better == c.a else c.a

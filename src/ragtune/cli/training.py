@@ -132,18 +132,30 @@ def tune(
 
 
 def export(
-    merged: Path = typer.Option(..., "--merged", help="Folder to write the merged model to (must be new or empty)."),
+    merged: Optional[Path] = typer.Option(None, "--merged", help="Folder to write the merged model to (must be new "
+                                          "or empty)."),
+    vllm: bool = typer.Option(False, "--vllm", help="Print the `vllm serve` command that serves the base model and "
+                              "this project's adapters as they are (weights-base, weights-ft, ...)."),
     run: Optional[str] = typer.Option(None, "--run", help="Run id (default: the newest finished ft run)."),
     raft: bool = typer.Option(False, "--raft", help="Export the newest raft run instead of ft."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Merge a run's LoRA adapter into the base model: a plain Hugging Face folder, loadable without peft."""
-    from ragtune.tune.session import export_run
+    """Merge a run's LoRA adapter into the base model (a plain Hugging Face folder, loadable without peft), or
+    print the vLLM command that serves the adapters as they are (--vllm)."""
+    from ragtune.tune.session import export_run, vllm_serve_command
 
+    if merged is None and not vllm:
+        fail("say what to export: --merged DIR (a merged model folder) or --vllm (the vLLM command)")
     proj = open_project(project)
-    with err.status("Merging..."):
-        out = export_run(proj, merged, run, kind="raft" if raft else "ft")
-    console.print(f"Merged model written to {out}")
+    if vllm:
+        console.print(vllm_serve_command(proj), markup=False, soft_wrap=True)
+        console.print("Then name a weights model as a variant's generator, e.g. [variants.ft-endpoint] generator = "
+                      "\"openai:weights-ft\", adapter = \"ft\", api_base = \"http://HOST:8000/v1\" (README, Models).",
+                      markup=False, style="dim")
+    if merged is not None:
+        with err.status("Merging..."):
+            out = export_run(proj, merged, run, kind="raft" if raft else "ft")
+        console.print(f"Merged model written to {out}")
 
 
 def _tune_retriever(proj, run: str | None, resume: bool, epochs: int | None, lr: float | None) -> None:

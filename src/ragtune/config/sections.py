@@ -23,6 +23,9 @@ class ModelSettings(Section):
     api_key_env: str = "OPENAI_API_KEY"  # environment variable holding the API key (never the key itself)
     device: str = "auto"  # auto | cpu | cuda | mps
     embed_batch_size: int = Field(64, ge=1)
+    # Requests an "openai:" generator, teacher, judge or embedder has in flight at once (answers keep their
+    # order; the latency sample is still asked alone). A server that batches answers them together.
+    concurrency: int = Field(8, ge=1)
 
 
 class ChunkSettings(Section):
@@ -91,9 +94,28 @@ class QuestionsSettings(Section):
     unanswerable_share: float = Field(0.1, ge=0, lt=1)  # questions whose right answer is to decline
 
 
-class VariantSettings(Section):
-    """A variant of your own (`[variants.<name>]`): which weights answer and how passages are retrieved."""
+class VariantPrices(Section):
+    """`[variants.<name>.cost]`: the prices of the machine or API this variant's model runs on; each key
+    left out is `[cost]`'s (the same names and meaning)."""
 
+    hardware_usd_per_hour: float | None = Field(None, ge=0)
+    concurrency: int | None = Field(None, ge=1)
+    input_usd_per_mtok: float | None = Field(None, ge=0)
+    output_usd_per_mtok: float | None = Field(None, ge=0)
+
+    def overrides(self) -> dict[str, float]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class VariantSettings(Section):
+    """A variant of your own (`[variants.<name>]`): which model and weights answer, how passages are retrieved."""
+
+    # "" = [models] generator; else "smollm2", a local Hugging Face model folder, or "openai:<model>" at this
+    # variant's api_base. With an adapter and an "openai:" model: the endpoint serves that adapter under <model>.
+    generator: str = ""
+    api_base: str = ""  # "" = [models] api_base
+    api_key_env: str = ""  # "" = [models] api_key_env (the variable's name, never the key)
+    cost: VariantPrices = VariantPrices()
     adapter: str = "none"  # none | ft | raft | task | task-rag (the newest finished run of that kind) | a run id
     retriever: Literal["none", "default", "dense", "bm25", "hybrid"] = "default"  # default: [retrieval] retriever
     top_k: int | None = Field(None, ge=1)  # None: [retrieval] top_k

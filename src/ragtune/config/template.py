@@ -17,6 +17,7 @@ api_base = ""              # OpenAI-compatible endpoint for "openai:" models (vL
 api_key_env = "OPENAI_API_KEY"
 device = "auto"            # auto | cpu | cuda | mps
 embed_batch_size = 64
+concurrency = 8            # requests an "openai:" model has in flight at once (a batching server answers them together)
 
 [chunking]
 max_tokens = 256           # hard cap, in the embedder's tokens
@@ -143,6 +144,17 @@ cors_origins = []          # origins a browser page may call from ([] = CORS off
 # retriever = "bm25"       # none | default | dense | bm25 | hybrid
 # top_k = 3
 # rerank = "default"       # default ([retrieval] rerank) | none | a CrossEncoder folder | "openai:<model>"
+#
+# A larger model behind an endpoint, with retrieval, priced by its tokens (README, Models):
+# [variants.big-rag]
+# generator = "openai:meta-llama/Llama-3.1-70B-Instruct"   # "" = [models] generator; or a local model folder
+# api_base = "http://gpu-box:8000/v1"                       # "" = [models] api_base
+# api_key_env = "BIG_API_KEY"                               # "" = [models] api_key_env
+# retriever = "default"
+# [variants.big-rag.cost]  # this model's prices; each key left out is [cost]'s
+# hardware_usd_per_hour = 0.0
+# input_usd_per_mtok = 0.88
+# output_usd_per_mtok = 0.88
 """
 
 

@@ -158,7 +158,8 @@ def variant_costs(summary: Summary, retrieval: Mapping[str, bool],
         adapters = {v: TrainingCost(t["seconds"], t["tokens"],
                                     t["seconds"] * per_hour / 3600 + t["tokens"] * prices.training_usd_per_mtok / 1e6)
                     for v, c in cost["variants"].items() if (t := c.get("training"))}
-        cost = cost_summary(summary, prices, adapters=adapters, retrieval=retrieval, sync_s=cost.get("sync_s"))
+        cost = cost_summary(summary, prices, adapters=adapters, retrieval=retrieval, sync_s=cost.get("sync_s"),
+                            own_prices={v: c.get("prices") or {} for v, c in cost["variants"].items()})
     return {v: VariantCost(v, c["per_query_usd"], c["update_usd"], c["one_time_usd"])
             for v, c in cost["variants"].items() if c.get("per_query_usd") is not None}
 

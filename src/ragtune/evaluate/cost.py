@@ -4,7 +4,9 @@ Pure arithmetic on measured figures (docs/metrics.md, Cost), so the prices can c
 
 - per query   = total_s * hardware_usd_per_hour / 3600 / concurrency
                 + prompt_tokens * input_usd_per_mtok / 1e6 + completion_tokens * output_usd_per_mtok / 1e6
-  (a local model costs the machine seconds a query occupies, an API model its tokens; both terms always apply)
+  (a local model costs the machine seconds a query occupies, an API model its tokens; both terms always apply),
+  at each variant's own prices: `[variants.<name>.cost]` over `[cost]`, so a small local model and a large
+  one behind a paid API are each priced as what they run on
 - training    seconds = synth_s + max(wall_s, train_s); tokens = round(tokens_per_s * train_s), all epochs;
               usd = seconds * training_usd_per_hour (None: hardware_usd_per_hour) / 3600
                     + tokens * training_usd_per_mtok / 1e6
@@ -109,17 +111,27 @@ def _cheaper(a: VariantCost, b: VariantCost, updates_per_month: float) -> tuple[
     return high.variant, low.variant
 
 
+def variant_prices(prices: CostSettings, overrides: Mapping[str, float] | None) -> CostSettings:
+    """`[cost]` with a variant's own prices (`[variants.<name>.cost]`) over it."""
+    return prices.model_copy(update=dict(overrides)) if overrides else prices
+
+
 def cost_summary(summary: Summary | Mapping[str, Any], prices: CostSettings, *,
                  adapters: Mapping[str, TrainingCost | None], retrieval: Mapping[str, bool],
-                 sync_s: float | None) -> dict:
+                 sync_s: float | None, own_prices: Mapping[str, Mapping[str, float]] | None = None,
+                 own_model: Mapping[str, str] | None = None) -> dict:
     """Per-variant costs, the monthly curve and pairwise break-evens for the summary's variants (strict JSON).
 
     `summary`: a `Summary` (or summary.json's dict); `adapters[v]`: the training cost of an adapter variant
     (None: unknown); `retrieval[v]`: whether v re-syncs the index on an update; `sync_s`: measured seconds of
-    one re-sync (None: not measured, counted as 0)."""
+    one re-sync (None: not measured, counted as 0); `own_prices[v]`: v's prices over `prices` (its model
+    runs elsewhere); `own_model[v]`: the model of a variant that does not answer with `[models] generator`
+    (one without prices of its own gets a note: it is priced as if it ran on `[cost]`'s machine)."""
     if not isinstance(summary, Summary):
         summary = Summary.from_json(summary)
-    notes: list[str] = []
+    own_prices, own_model = own_prices or {}, own_model or {}
+    notes: list[str] = [f"{v}: answers with {model} but sets no prices of its own ([variants.{v}.cost]); priced "
+                        "at [cost]" for v, model in own_model.items() if v in summary.variants and not own_prices.get(v)]
     if sync_s is None:
         notes.append("index re-sync time not measured: a retrieval variant's update is counted as $0")
     sync_usd = (sync_s or 0.0) * prices.hardware_usd_per_hour / 3600
@@ -135,9 +147,10 @@ def cost_summary(summary: Summary | Mapping[str, Any], prices: CostSettings, *,
         if s.mean_s is None:
             notes.append(f"{v}: no answers measured; left out of the per-query figures, curve and break-even")
         else:
-            per_query = query_cost_usd(s.mean_s, s.tokens.prompt or 0.0, s.tokens.completion or 0.0, prices)
+            per_query = query_cost_usd(s.mean_s, s.tokens.prompt or 0.0, s.tokens.completion or 0.0,
+                                       variant_prices(prices, own_prices.get(v)))
             costs[v] = VariantCost(v, per_query, update, one_time)
-        out[v] = {"per_query_usd": per_query, "per_1k_queries_usd": None if per_query is None else 1000 * per_query,
+        out[v] = {"prices": dict(own_prices.get(v) or {}), "per_query_usd": per_query, "per_1k_queries_usd": None if per_query is None else 1000 * per_query,
                   "update_usd": update, "one_time_usd": one_time, "training": asdict(train) if train else None,
                   "monthly_usd": None if per_query is None else
                   monthly_usd(costs[v], prices.queries_per_day, prices.updates_per_month)}

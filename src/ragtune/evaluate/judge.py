@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Sequence
 
 from ragtune.models.protocols import Generator, Message
@@ -75,15 +76,42 @@ def judge_answer(judge: Generator, question: str, golds: Sequence[str], answer: 
                  passages: Sequence[str] | None, *, referenced: bool = True) -> dict:
     """Record fields for one answer: `judge` (raw verdict or error) and the metrics (None when unmeasured):
     `judge_correct` and `judge_faithful`; without a reference answer `judge_relevant` replaces `judge_correct`."""
-    key = "correct" if referenced else "relevant"
-    unmeasured = {"judge_correct": None, "judge_faithful": None} | ({} if referenced else {"judge_relevant": None})
+    return judge_answers(judge, [JudgeItem(question, tuple(golds), answer, passages, referenced)])[0]
+
+
+@dataclass(frozen=True)
+class JudgeItem:
+    question: str
+    golds: tuple[str, ...]
+    answer: str
+    passages: Sequence[str] | None  # None: a closed-book answer (no faithfulness to grade)
+    referenced: bool = True
+
+
+def judge_answers(judge: Generator, items: Sequence[JudgeItem]) -> list[dict]:
+    """`judge_answer` for several answers, graded together where the judge batches (a local model's batch, an
+    endpoint's requests in flight at once); a failed batch leaves each of its answers unmeasured."""
+    prompts = [judge_messages(i.question, i.golds, i.answer, i.passages, referenced=i.referenced) for i in items]
     try:
-        messages = judge_messages(question, golds, answer, passages, referenced=referenced)
-        reply = judge.generate(messages, max_new_tokens=64).text
+        if len(prompts) > 1 and hasattr(judge, "generate_batch"):
+            replies = [c.text for c in judge.generate_batch(prompts, max_new_tokens=64)]
+        else:
+            replies = [judge.generate(m, max_new_tokens=64).text for m in prompts]
+    except Exception as e:  # noqa: BLE001 - a judge failure (HTTP) is recorded, never fatal, never a zero
+        replies = [e] * len(prompts)
+    return [_verdict_fields(item, reply) for item, reply in zip(items, replies)]
+
+
+def _verdict_fields(item: JudgeItem, reply: str | Exception) -> dict:
+    key = "correct" if item.referenced else "relevant"
+    unmeasured = {"judge_correct": None, "judge_faithful": None} | ({} if item.referenced else {"judge_relevant": None})
+    try:
+        if isinstance(reply, Exception):
+            raise reply
         verdict = parse_verdict(reply, key)
-    except Exception as e:  # noqa: BLE001 - a judge failure (HTTP, parse) is recorded, never fatal, never a zero
+    except Exception as e:  # noqa: BLE001 - as above: an unreadable verdict stays unmeasured
         return {"judge": {"error": f"{type(e).__name__}: {e}"[:300]}, "metrics": unmeasured}
-    faithful = verdict["faithful"] if passages is not None else None
+    faithful = verdict["faithful"] if item.passages is not None else None
     return {"judge": {"reply": reply[:500]},
             "metrics": unmeasured | {f"judge_{key}": float(verdict[key]),
                                      "judge_faithful": None if faithful is None else float(faithful)}}

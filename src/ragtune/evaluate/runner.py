@@ -14,7 +14,7 @@ from typing import Callable, Mapping, Sequence
 
 from ragtune.answer import Answer
 from ragtune.errors import EvalError
-from ragtune.evaluate.judge import judge_answer
+from ragtune.evaluate.judge import JudgeItem, judge_answers
 from ragtune.evaluate.metrics import answer_metrics, choice_metrics, citation_metrics, groundedness, retrieval_metrics, stale_answer
 from ragtune.models.protocols import Generator
 from ragtune.questions import Question
@@ -49,22 +49,26 @@ def result_record(q: Question, variant: str, answer: Answer, top_k: int, retriev
         old_answers=q.old_answers, referenced=q.referenced, generator=q.generator)
 
 
-def beyond_text(record: ResultRecord, q: Question, who: Answerer, answer: Answer,
-                judge: Generator | None) -> ResultRecord:
+def beyond_text(records: Sequence[ResultRecord], todo: Sequence[Question], who: Answerer,
+                answers: Sequence[Answer], judge: Generator | None) -> list[ResultRecord]:
     """Measurements beyond the generated text: multiple choice by log-likelihood (questions with `options`)
-    and the optional LLM judge, whose failures stay unmeasured (see `ragtune.evaluate.judge`)."""
-    metrics, options, verdict = dict(record.metrics), record.options, record.judge
-    if q.options:
-        scores = who.choose(q.question, q.options, answer.passages)
-        options = tuple({"text": o, "logprob": lp, "tokens": n} for o, (lp, n) in zip(q.options, scores)) \
-            if scores else None
-        metrics |= choice_metrics(scores or [], q.options, q.answers)
-    if judge is not None:
-        out = judge_answer(judge, q.question, q.answers, answer.text,
-                           [h.text for h in answer.passages] if who.retrieval else None, referenced=q.referenced)
-        metrics |= out["metrics"]
-        verdict = out["judge"]
-    return replace(record, metrics=metrics, options=options, judge=verdict)
+    and the optional LLM judge, grading a block's answers together, whose failures stay unmeasured (see
+    `ragtune.evaluate.judge`)."""
+    out = []
+    for record, q, answer in zip(records, todo, answers):
+        if q.options:
+            scores = who.choose(q.question, q.options, answer.passages)
+            options = tuple({"text": o, "logprob": lp, "tokens": n} for o, (lp, n) in zip(q.options, scores)) \
+                if scores else None
+            record = replace(record, options=options,
+                             metrics=dict(record.metrics) | choice_metrics(scores or [], q.options, q.answers))
+        out.append(record)
+    if judge is None:
+        return out
+    verdicts = judge_answers(judge, [JudgeItem(q.question, tuple(q.answers), a.text,
+                                               [h.text for h in a.passages] if who.retrieval else None, q.referenced)
+                                     for q, a in zip(todo, answers)])
+    return [replace(r, metrics=dict(r.metrics) | v["metrics"], judge=v["judge"]) for r, v in zip(out, verdicts)]
 
 
 def run_eval(answerers: Mapping[str, Answerer], questions: Sequence[Question], run_dir: Path, *, top_k: int,
@@ -91,9 +95,10 @@ def run_eval(answerers: Mapping[str, Answerer], questions: Sequence[Question], r
                 if not todo:
                     continue
                 who = answerers[variant]
-                for q, answer in zip(todo, who.answer([q.question for q in todo])):
-                    record = beyond_text(result_record(q, variant, answer, top_k, who.retrieval), q, who, answer,
-                                         judge)
+                answers = who.answer([q.question for q in todo])
+                records = beyond_text([result_record(q, variant, a, top_k, who.retrieval)
+                                       for q, a in zip(todo, answers)], todo, who, answers, judge)
+                for q, answer, record in zip(todo, answers, records):
                     if score is not None:
                         record = score(q, answer, record)
                     append_jsonl(f, record.to_json())

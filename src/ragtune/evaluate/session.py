@@ -53,14 +53,22 @@ def evaluate(proj: Project, questions: str | Path, variants: Sequence[str] | Non
     judge = judge_of(proj)
     top_k = proj.settings.retrieval.top_k
     e = proj.settings.eval
-    results = run_eval(answering, qs, run_dir, top_k=top_k, judge=judge, progress=progress, batch_size=e.batch_size,
+    batch = block_size(e.batch_size, answering, judge)
+    results = run_eval(answering, qs, run_dir, top_k=top_k, judge=judge, progress=progress, batch_size=batch,
                        latency_sample=e.latency_sample)
     if forgetting:
         probe = {"base": answering.get("base") or answerer(proj, "base")}
         probe |= {v: a for v, a in answering.items() if a.adapter is not None and not a.retrieval}
         run_eval(probe, load_questions(general_knowledge_path()), run_dir / FORGETTING_DIR, top_k=top_k,
-                 judge=judge, progress=progress, stage="Forgetting probe", batch_size=e.batch_size)
+                 judge=judge, progress=progress, stage="Forgetting probe", batch_size=batch)
     return run_dir, results
+
+
+def block_size(batch_size: int, answering: Mapping[str, Answerer], judge: Generator | None = None) -> int:
+    """Questions answered together per variant: `[eval] batch_size`, or more where an endpoint (a variant's
+    generator or the judge) takes more requests at once (`[models] concurrency`)."""
+    models = [a.generator for a in answering.values()] + ([judge] if judge is not None else [])
+    return max([batch_size] + [getattr(g, "concurrency", 1) for g in models])
 
 
 def judge_of(proj: Project) -> Generator | None:
@@ -113,8 +121,11 @@ def summarize_run(proj: Project, run_dir: Path, *,
     retrieval = {v: manifest.retrieves(v, results) for v in variants}  # what the run did, whatever ragtune.toml says now
     training = _training_costs(proj, manifest)
     update = read_update(run_dir)
+    defined = manifest.variant_definitions
     cost = cost_summary(summary, proj.settings.cost, adapters=training, retrieval=retrieval,
-                        sync_s=update.get("sync_s") if update else None)
+                        sync_s=update.get("sync_s") if update else None,
+                        own_prices={v: dict(d.get("prices") or ()) for v, d in defined.items()},
+                        own_model={v: d["generator"] for v, d in defined.items() if d.get("generator")})
     fresh = freshness_summary(results, variants, update, {v: t.seconds if t else None for v, t in training.items()},
                               retrieval, seed=e.seed, resamples=e.bootstrap_resamples) if update else None
     probe = read_results(run_dir / FORGETTING_DIR)
@@ -123,9 +134,20 @@ def summarize_run(proj: Project, run_dir: Path, *,
     gains = retriever_gains(results, manifest, k, seed=e.seed, resamples=e.bootstrap_resamples)
     known = known_new(results, variants, seed=e.seed, resamples=e.bootstrap_resamples, margin=e.equivalence_margin)
     summary = replace(summary, k=k, cost=cost, freshness=fresh, forgetting=forgetting, retrievers=gains,
-                      known_new=known)
+                      known_new=known, extra={**summary.extra, **_notes(results, variants)})
     write_summary(run_dir, summary)
     return read_summary(run_dir)  # as any later reader sees it (strict JSON: unmeasured is null)
+
+
+def _notes(results: Sequence[ResultRecord], variants: Sequence[str]) -> dict:
+    """What the run could not measure and why, for summary.json's `notes` (none: nothing to add)."""
+    notes = []
+    for v in variants:
+        unscored = sum(1 for r in results if r.variant == v and "mc_correct" in r.metrics and r.options is None)
+        if unscored:
+            notes.append(f"{v}: {unscored} multiple-choice questions not scored by log-likelihood: its model returns "
+                         "no prompt log-probabilities (an endpoint other than vLLM or `ragtune serve`'s weights-*).")
+    return {"notes": notes} if notes else {}
 
 
 def _training_costs(proj: Project, manifest: Manifest) -> dict[str, TrainingCost | None]:
@@ -160,6 +182,7 @@ def eval_manifest(proj: Project, questions: Path, answering: Mapping[str, Answer
             "questions_hash": file_hash(questions),
             "corpus_version": proj.index.version if any(retrieval.values()) else None,
             "variant_definitions": {v: asdict(a.variant) for v, a in answering.items()}, "retrieval": retrieval,
+            "answerers": {v: a.describe() for v, a in answering.items()},  # each variant's model, as it answered
             "freshness": str(Path(freshness).resolve()) if freshness else None,
             "settings": proj.settings.model_dump(mode="json"), "packages": package_versions(),
             "generator": {"spec": proj.settings.models.generator,

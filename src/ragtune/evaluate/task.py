@@ -28,7 +28,7 @@ from ragtune.evaluate.judge import judge_tone
 from ragtune.evaluate.metrics import contains_answer, stale_answer
 from ragtune.evaluate.results import ResultRecord, Summary, read_manifest, read_results, read_summary, write_summary
 from ragtune.evaluate.runner import run_eval, write_manifest
-from ragtune.evaluate.session import apply_update, eval_manifest, judge_of, summarize_run
+from ragtune.evaluate.session import apply_update, block_size, eval_manifest, judge_of, summarize_run
 from ragtune.evaluate.stats import Estimate
 from ragtune.project import Project
 from ragtune.questions import Question
@@ -93,11 +93,12 @@ def evaluate_task(proj: Project, task_path: str | Path | None = None, variants: 
         return replace(scored, metrics={**scored.metrics, **graded["metrics"]}, judge=graded["judge"])
 
     results = run_eval(answering, [as_question(x) for x in task.split.test], run_dir, top_k=proj.settings.retrieval.top_k,
-                       progress=progress, batch_size=e.batch_size, latency_sample=e.latency_sample, score=score)
+                       progress=progress, batch_size=block_size(e.batch_size, answering, judge),
+                       latency_sample=e.latency_sample, score=score)
     base = answering.get("base") or answerer(proj, "base", task=task.prompt)
     run_eval({"base": base}, [as_question(x) for x in style_inputs(task, proj.settings.behaviour.style_samples)],
              run_dir / STYLE_DIR, top_k=proj.settings.retrieval.top_k, progress=progress,
-             stage="Base answers for the style classifier", batch_size=e.batch_size)
+             stage="Base answers for the style classifier", batch_size=block_size(e.batch_size, {"base": base}))
     return run_dir, results
 
 

@@ -28,7 +28,7 @@ def load_embedder(models: ModelSettings) -> Embedder:
         from ragtune.models.openai_http import OpenAIEmbedder
 
         return OpenAIEmbedder(_openai_model(spec, "embedder"), models.api_base, os.environ.get(models.api_key_env),
-                              batch_size=models.embed_batch_size)
+                              batch_size=models.embed_batch_size, concurrency=models.concurrency)
     from ragtune.models.st_embedder import SentenceTransformerEmbedder
 
     if spec == PACKAGED_EMBEDDER:
@@ -53,7 +53,8 @@ def load_generator(models: ModelSettings, adapter: str | Path | None = None) -> 
         from ragtune.models.openai_http import OpenAIChatGenerator
 
         model = _openai_model(spec, "generator")
-        return OpenAIChatGenerator(model, models.api_base, os.environ.get(models.api_key_env))
+        return OpenAIChatGenerator(model, models.api_base, os.environ.get(models.api_key_env),
+                                   concurrency=models.concurrency, key_env=models.api_key_env)
     from ragtune.models.hf_generator import TransformersGenerator
 
     if spec == PACKAGED_GENERATOR:

@@ -189,6 +189,22 @@ class TransformersGenerator:
                 batch_size=n))
         return completions
 
+    def prompt_token_logprobs(self, messages: Sequence[Message], *, continue_final: bool = False
+                              ) -> list[tuple[int, str, float, int]]:
+        """(token id, text, log-probability, rank) of each prompt token after the first, given those before it:
+        how an endpoint scores a prompt (vLLM's `prompt_logprobs`). `continue_final`: the last (assistant)
+        message is left open, as the start of the reply, instead of a new reply being opened after it."""
+        ids = self.tokenizer.apply_chat_template(list(messages), add_generation_prompt=not continue_final,
+                                                 continue_final_message=continue_final, return_tensors="pt",
+                                                 return_dict=True)["input_ids"].to(self.device)
+        with torch.inference_mode(), self._adapter_context():
+            logprobs = torch.log_softmax(self.model(input_ids=ids).logits[0, :-1].float(), dim=-1)
+        targets = ids[0, 1:]
+        picked = logprobs[torch.arange(len(targets), device=self.device), targets]
+        ranks = (logprobs > picked[:, None]).sum(dim=-1) + 1
+        return [(int(t), self.tokenizer.decode([int(t)]), float(lp), int(r))
+                for t, lp, r in zip(targets.tolist(), picked.tolist(), ranks.tolist())]
+
     def option_logprobs(self, messages: Sequence[Message], options: Sequence[str]) -> list[tuple[float, int]]:
         """Log-likelihood of each option as the assistant's whole reply: (sum of token log-probs, tokens).
 

@@ -63,6 +63,8 @@ def manifest_section(run: RunData, after: RunData | None) -> Section:
              ("questions", f"{m.questions} (hash {m.questions_hash})"), ("corpus version", m.corpus_version),
              ("generator", _named(m.generator, "spec")), ("embedder", m.embedder), ("seed", m.seed),
              ("temperature", m.temperature)]
+    facts += [(f"model of {v}", d.get("generator") + (f" at {d['endpoint']}" if d.get("endpoint") else ""))
+              for v, d in (m.extra.get("answerers") or {}).items() if d.get("generator")]
     facts += [(f"adapter of {v}", f"{a.get('path')} (hash {a.get('hash')})") for v, a in m.adapters.items()]
     facts += [("packages", ", ".join(f"{k} {v}" for k, v in m.packages.items()))]
     retrieval = m.settings.get("retrieval")

@@ -65,9 +65,10 @@ def cost_section(run: RunData, colors: dict[str, str]) -> Section:
     chart = cost_chart("chart-cost", cost_lines(cost, [m[0] for m in marks]), marks,
                        volume=prices.get("queries_per_day"), colors=colors)
     volume = f"{fmt.qpd(prices['queries_per_day'])} queries/day"
-    columns = ("variant", "$ / 1k queries", "$ / update", "one-time training", f"$ / month at {volume}")
+    columns = ("variant", "model (its own prices)", "$ / 1k queries", "$ / update", "one-time training",
+               f"$ / month at {volume}")
     table = Table("table-cost", columns,
-                  tuple(row(v, *(Cell(fmt.usd(c.get(k)), "num") for k in
+                  tuple(row(v, model_text(run, v, c.get("prices")), *(Cell(fmt.usd(c.get(k)), "num") for k in
                                  ("per_1k_queries_usd", "update_usd", "one_time_usd", "monthly_usd")))
                         for v, c in cost["variants"].items()))
     return Section("cost", title, paragraphs=(
@@ -110,6 +111,15 @@ def cost_lines(cost: dict, extra_qpd: list[float]) -> dict[str, tuple[list[float
         xs = sorted(points)
         lines[v] = (xs, [points[q] for q in xs])
     return lines
+
+
+def model_text(run: RunData, variant: str, prices: dict | None = None) -> str:
+    """The model a variant answered with (an endpoint's, or local) and the prices it set over [cost]."""
+    described = ((run.manifest.extra.get("answerers") if run.manifest else None) or {}).get(variant) or {}
+    model = described.get("generator") or "–"
+    if described.get("endpoint"):
+        model += " (endpoint)"
+    return model + (f" ({_prices(prices)})" if prices else "")
 
 
 def _monthly(cost: dict, variant: str, qpd: float, upm: float) -> float:

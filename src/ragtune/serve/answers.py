@@ -23,20 +23,27 @@ from fastapi.responses import StreamingResponse
 from ragtune.serve.batcher import Busy
 from ragtune.serve.errors import ApiError
 from ragtune.serve.schemas import ChatRequest, EmbeddingRequest, RetrieveRequest
+from ragtune.models.protocols import Completion
 from ragtune.serve.state import Served
+from ragtune.serve.weights import conversation, prompt_logprobs
 from ragtune.variants import Answerer, search_with
 
 
 def add_answer_routes(app: FastAPI, s: Served) -> None:
     @app.get("/v1/models")
     def models() -> dict:
-        return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "ragtune",
-                                            "ragtune": a.describe()} for name, a in s.answerers.items()]}
+        variants = [{"id": name, "object": "model", "created": 0, "owned_by": "ragtune", "ragtune": a.describe()}
+                    for name, a in s.answerers.items()]
+        weights = [{"id": name, "object": "model", "created": 0, "owned_by": "ragtune",
+                    "ragtune": {"weights": True, "generator": g.name}} for name, g in s.weights.items()]
+        return {"object": "list", "data": variants + weights}
 
     @app.post("/v1/chat/completions")
     async def chat(body: ChatRequest, request: Request):
-        who = _variant(s.answerers, body.model)
         request.state.variant = body.model
+        if body.model in s.weights:
+            return await _weights_chat(s, body)
+        who = _variant(s.answerers, body.model)
         question = next((m.text() for m in reversed(body.messages) if m.role == "user"), "").strip()
         if not question:
             raise ApiError(400, "messages: the last user message is empty; it is the question.", "invalid_request",
@@ -47,18 +54,7 @@ def add_answer_routes(app: FastAPI, s: Served) -> None:
                            "invalid_request", "max_tokens")
         who = replace(who, max_new_tokens=asked,
                       temperature=who.temperature if body.temperature is None else body.temperature)
-        try:
-            future = s.batcher.submit(body.model, who, question)
-        except Busy as e:
-            raise ApiError(e.status, str(e), "busy", None,
-                           {"Retry-After": str(e.retry_after)}) from None
-        try:
-            answer = await asyncio.wait_for(asyncio.wrap_future(future), s.settings.request_timeout_s)
-        except asyncio.TimeoutError:
-            future.cancel()
-            raise ApiError(503, f"no answer within {s.settings.request_timeout_s:g} s ([serve] request_timeout_s);"
-                           " the server is overloaded, retry later.", "timeout", None,
-                           {"Retry-After": str(s.batcher.retry_after())}) from None
+        answer = await queued(s, (body.model, who.max_new_tokens, who.temperature), question, who.answer)
         s.metrics.answered(body.model, answer.completion.prompt_tokens, answer.completion.completion_tokens)
         text, finish = cut_at_stop(answer.text, body.stop, answer.completion.completion_tokens >= asked)
         reply = _completion(body.model, answer, text, finish)
@@ -84,11 +80,60 @@ def add_answer_routes(app: FastAPI, s: Served) -> None:
                           "score": h.score} for n, h in enumerate(hits, start=1)]}
 
 
+async def queued(s: Served, key: tuple, payload, work):
+    """`work` applied to `payload` in a batch of the queue (`serve/batcher.py`): 429 when the queue is full, 503
+    when no answer comes within `[serve] request_timeout_s`."""
+    try:
+        future = s.batcher.submit_work(key, payload, work)
+    except Busy as e:
+        raise ApiError(e.status, str(e), "busy", None, {"Retry-After": str(e.retry_after)}) from None
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(future), s.settings.request_timeout_s)
+    except asyncio.TimeoutError:
+        future.cancel()
+        raise ApiError(503, f"no answer within {s.settings.request_timeout_s:g} s ([serve] request_timeout_s);"
+                       " the server is overloaded, retry later.", "timeout", None,
+                       {"Retry-After": str(s.batcher.retry_after())}) from None
+
+
 def _variant(served: dict[str, Answerer], name: str) -> Answerer:
     if name not in served:
         raise ApiError(404, f"no variant {name!r} here; GET /v1/models lists them ({', '.join(served)}).",
                        "model_not_found", "model")
     return served[name]
+
+
+async def _weights_chat(s: Served, body: ChatRequest):
+    """A weights model answers the messages as given (serve/weights.py), through the same queue."""
+    gen, messages = s.weights[body.model], conversation(body.messages)
+    asked = body.max_completion_tokens or body.max_tokens or s.proj.settings.generation.max_new_tokens
+    if asked > s.settings.max_tokens:
+        raise ApiError(400, f"max_tokens: at most {s.settings.max_tokens} ([serve] max_tokens).", "invalid_request",
+                       "max_tokens")
+    continued = body.continue_final_message or not body.add_generation_prompt
+    if continued and body.prompt_logprobs is None:
+        raise ApiError(400, "continue_final_message: a weights model here only scores an open reply (with "
+                            "prompt_logprobs); it does not continue one.", "invalid_request", "continue_final_message")
+    temperature = s.proj.settings.generation.temperature if body.temperature is None else body.temperature
+    if continued:  # scoring only: nothing is generated
+        completion = Completion("", 0, 0, 0.0, 0.0, gen.name)
+    else:
+        completion = await queued(s, (body.model, asked, temperature), messages, lambda convs: gen.generate_batch(
+            convs, max_new_tokens=asked, temperature=temperature))
+    s.metrics.answered(body.model, completion.prompt_tokens, completion.completion_tokens)
+    text, finish = cut_at_stop(completion.text, body.stop, continued or completion.completion_tokens >= asked)
+    reply = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion", "created": int(time.time()),
+             "model": body.model,
+             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+             "usage": {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens,
+                       "total_tokens": completion.prompt_tokens + completion.completion_tokens}}
+    if body.prompt_logprobs is not None:
+        scored = await queued(s, (body.model, "prompt_logprobs", continued), messages,  # the worker owns the weights
+                              lambda convs: [prompt_logprobs(gen, m, continued) for m in convs])
+        reply["prompt_logprobs"] = scored
+        reply["usage"]["prompt_tokens"] = len(scored)
+        reply["usage"]["total_tokens"] = len(scored) + completion.completion_tokens
+    return StreamingResponse(_events(reply), media_type="text/event-stream") if body.stream else reply
 
 
 def cut_at_stop(text: str, stop: str | list[str] | None, at_limit: bool) -> tuple[str, str]:
@@ -135,5 +180,6 @@ def _events(reply: dict) -> Iterator[str]:
     words = choice["message"]["content"].split(" ")
     for i, word in enumerate(words):
         yield event({"content": word if i == 0 else " " + word})
-    yield event({}, choice["finish_reason"], usage=reply["usage"], ragtune=reply["ragtune"])
+    yield event({}, choice["finish_reason"], usage=reply["usage"],
+                **({"ragtune": reply["ragtune"]} if "ragtune" in reply else {}))
     yield "data: [DONE]\n\n"

@@ -27,6 +27,7 @@ from ragtune.serve.errors import error_response, install_handlers
 from ragtune.serve.guard import BodyLimit, api_keys, key_ok
 from ragtune.serve.metrics import Metrics
 from ragtune.serve.state import Served, SerializedEmbedder
+from ragtune.serve.weights import weights_models
 from ragtune.variants import answerers, available_variants
 
 OPEN_PATHS = ("/health", "/", "/static/")  # answered without a key: nothing of the project is in them
@@ -46,7 +47,7 @@ def create_app(proj: Project, settings: ServeSettings | None = None, names: list
     metrics = Metrics(lambda: batcher.depth, lambda: proj.index.version)
     batcher.on_batch = lambda variant, size, _: metrics.batch_size.labels(variant).observe(size)
     keys = api_keys(settings.api_key_env)
-    s = Served(proj, settings, served, batcher, metrics, store, off, bool(keys))
+    s = Served(proj, settings, served, batcher, metrics, store, off, bool(keys), weights_models(served))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -80,7 +81,7 @@ def create_app(proj: Project, settings: ServeSettings | None = None, names: list
 
     @app.get("/health")
     def health() -> dict:
-        return {"status": "ok", "variants": list(served), "index_version": proj.index.version,
+        return {"status": "ok", "variants": list(served), "weights": list(s.weights), "index_version": proj.index.version,
                 "queue_depth": batcher.depth, "auth_required": bool(keys)}
 
     @app.get("/metrics")

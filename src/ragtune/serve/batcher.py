@@ -4,7 +4,8 @@ Every variant shares the generator's weights (adapters are swapped in and out), 
 generation; what it gains is the batch: on 2 CPU cores 8 short answers take about the time of 2
 (`generate_batch`), and bench/serve_load.py measures the gain under load. The worker takes the oldest
 question and every queued question of the same variant and settings, up to `max_batch`. A full queue
-refuses at once (`Busy`, answered 429 with Retry-After) rather than letting clients time out.
+refuses at once (`Busy`, answered 429 with Retry-After) rather than letting clients time out. A weights
+model's conversations (`serve/weights.py`) wait in the same queue: one worker owns the weights.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ import time
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, Sequence
 
-from ragtune.answer import Answer
 from ragtune.variants import Answerer
 
 log = logging.getLogger("ragtune.serve")
@@ -34,15 +34,10 @@ class Busy(Exception):
 
 @dataclass(eq=False)
 class Job:
-    variant: str
-    answerer: Answerer
-    question: str
+    key: tuple  # jobs answered in one batch share it: (model, max_new_tokens, temperature)
+    payload: Any  # a question (a variant), or a conversation (a weights model)
+    work: Callable[[list], Sequence]  # answers a batch of payloads, in their order
     future: Future = field(default_factory=Future)
-
-    @property
-    def key(self) -> tuple:
-        """Questions answered in one batch share these (one generate call takes one setting of each)."""
-        return self.variant, self.answerer.max_new_tokens, self.answerer.temperature
 
 
 class Batcher:
@@ -64,7 +59,11 @@ class Batcher:
 
     def submit(self, variant: str, answerer: Answerer, question: str) -> Future:
         """Queue one question; its future resolves to the `Answer` (or the exception that answering raised)."""
-        job = Job(variant, answerer, question)
+        return self.submit_work((variant, answerer.max_new_tokens, answerer.temperature), question, answerer.answer)
+
+    def submit_work(self, key: tuple, payload: Any, work: Callable[[list], Sequence]) -> Future:
+        """Queue one payload; `work` answers it in a batch with the queued payloads of the same `key`."""
+        job = Job(key, payload, work)
         with self._wake:
             if self._closed:
                 raise Busy("the server is shutting down; retry against its replacement.", 5, 503)
@@ -106,7 +105,7 @@ class Batcher:
                 continue
             start = time.perf_counter()
             try:
-                answers: list[Answer] = live[0].answerer.answer([j.question for j in live])
+                answers = live[0].work([j.payload for j in live])
             except BaseException as e:  # every caller hears of it; the worker goes on
                 log.exception("answering a batch of %d failed", len(live))
                 for job in live:
@@ -117,4 +116,4 @@ class Batcher:
             for job, answer in zip(live, answers):
                 job.future.set_result(answer)
             if self.on_batch:
-                self.on_batch(live[0].variant, len(live), seconds)
+                self.on_batch(live[0].key[0], len(live), seconds)

@@ -26,6 +26,10 @@ class ChatRequest(BaseModel):
     temperature: float | None = Field(None, ge=0, le=2)
     stop: str | list[str] | None = None
     stream: bool = False
+    # vLLM's extras, for a weights model (serve/weights.py): score the prompt, leave the last message open
+    prompt_logprobs: int | None = Field(None, ge=0, le=0)  # 0: each prompt token's own log-probability
+    continue_final_message: bool = False
+    add_generation_prompt: bool = True
 
 
 class EmbeddingRequest(BaseModel):

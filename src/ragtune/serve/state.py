@@ -4,11 +4,11 @@ answers them, the documents store, the metrics. The route modules read it; only 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from ragtune.config import ServeSettings
-from ragtune.models import Embedder
+from ragtune.models import Embedder, Generator
 from ragtune.project import Project
 from ragtune.serve.batcher import Batcher
 from ragtune.serve.documents import DocumentStore
@@ -26,6 +26,7 @@ class Served:
     documents: DocumentStore | None  # None: no documents folder (the reason is in `documents_off`)
     documents_off: str = ""
     auth_required: bool = False
+    weights: dict[str, Generator] = field(default_factory=dict)  # weights models (serve/weights.py) by name
 
 
 class SerializedEmbedder:

@@ -54,7 +54,9 @@ class TeacherCalls:
     def __init__(self, teacher: Generator, *, batch_size: int = 4, store: Path | None = None):
         self.teacher = teacher
         self.name = str(getattr(teacher, "name", type(teacher).__name__))
-        self.batch_size = max(1, batch_size) if hasattr(teacher, "generate_batch") else 1
+        # an endpoint's requests in flight ([models] concurrency) when that is more than a local batch
+        self.batch_size = max(1, batch_size, getattr(teacher, "concurrency", 1)) if hasattr(teacher, "generate_batch") \
+            else 1
         self.store = Path(store) if store is not None else None
         self._saved = {r["key"]: r for r in read_jsonl(self.store, repair=True)} if self.store else {}
         self.used: list[str] = []  # keys asked for in this run, in order

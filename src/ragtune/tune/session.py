@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ragtune.config import TuneConfig
-from ragtune.errors import ProjectError
+from ragtune.errors import ProjectError, TuneError
 from ragtune.project import Project
-from ragtune.runs import (TrainingRun, file_hash, find_training_run, new_run_id, read_training_run,
+from ragtune.runs import (TRAINING_KINDS, TrainingRun, file_hash, find_training_run, new_run_id, read_training_run,
                           write_training_run)
 
 if TYPE_CHECKING:
@@ -90,6 +90,21 @@ def _new_record(proj: Project, kind: str, train: str | Path | None, val: str | P
     record = {"kind": kind, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "status": "running",
               "base_model": proj.settings.models.generator, "data": data, "config": config}
     return record, cfg
+
+
+def vllm_serve_command(proj: Project) -> str:
+    """The `vllm serve` command for the base model and the newest finished adapter of each kind, named as
+    `ragtune serve` names them (`weights-base`, `weights-ft`, ...); a variant elsewhere names one as its
+    generator (README, Models: endpoint-served adapters)."""
+    from ragtune.tune.export import vllm_command
+
+    adapters = {}
+    for kind in (k for k in TRAINING_KINDS if k != "retriever"):
+        try:
+            adapters[f"weights-{kind}"] = find_training_run(proj.settings.runs_dir, kind).adapter_dir
+        except TuneError:
+            continue
+    return vllm_command(proj.base_model_path(), adapters)
 
 
 def export_run(proj: Project, out_dir: str | Path, run: str | None = None, kind: str = "ft") -> Path:

@@ -60,7 +60,7 @@ class Answerer:
     def choose(self, question: str, options: Sequence[str], passages: Sequence[Hit] = ()
                ) -> list[tuple[float, int]] | None:
         """Multiple choice: each option's (log-likelihood, tokens) as this variant's reply, with the passages
-        it was given; None when the generator cannot score text (a remote endpoint)."""
+        it was given; None when the generator cannot score text (an endpoint without prompt log-probabilities)."""
         if not hasattr(self.generator, "option_logprobs"):
             return None
         messages = build_messages(question, list(passages) if self.retrieval else None, self.variant.system_prompt)
@@ -69,6 +69,7 @@ class Answerer:
     def describe(self) -> dict:
         """What this variant is made of, as JSON-ready data."""
         return {"variant": self.name, "generator": self.generator.name,
+                "endpoint": getattr(self.generator, "api_base", None),  # None: a local model
                 "adapter": str(self.adapter) if self.adapter is not None else None,
                 "retriever": self.retriever, "top_k": self.top_k, "embedder": self.embedder, "reranker": self.reranker,
                 "system_prompt": self.variant.system_prompt or None,

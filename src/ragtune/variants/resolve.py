@@ -35,18 +35,50 @@ def adapter_dir(proj: Project, v: Variant, run: str | None = None) -> Path | Non
     return find_training_run(proj.settings.runs_dir, kind, run or (None if v.adapter_kind else v.adapter)).adapter_dir
 
 
-def generator_with(proj: Project, adapter: Path | None) -> Generator:
-    """The project's generator with a LoRA adapter applied (None: the base model); adapters share its weights
-    and, with `[generation] merge_adapters`, answer with merged weights (as fast as the base model)."""
-    gen = proj.generator
+def generator_with(proj: Project, adapter: Path | None, gen: Generator | None = None) -> Generator:
+    """`gen` (default: the project's generator) with a LoRA adapter applied (None: the base model); adapters
+    share its weights and, with `[generation] merge_adapters`, answer with merged weights (as fast as the base
+    model)."""
+    gen = gen or proj.generator
     if hasattr(gen, "with_adapter"):
         if adapter is not None and getattr(gen, "merge_adapters", None) is not None:
             return gen.with_adapter(adapter, merge=proj.settings.generation.merge_adapters)
         return gen.with_adapter(adapter)
     if adapter is not None:
         raise ProjectError("fine-tuned variants need a local generator; this project uses "
-                           f"{proj.settings.models.generator!r}. Serve the adapter from your endpoint instead.")
+                           f"{proj.settings.models.generator!r}. Serve the adapter from your endpoint and name it in "
+                           "a variant of your own (README, Models: endpoint-served adapters).")
     return gen
+
+
+def generator_of(proj: Project, v: Variant, adapter: Path | None) -> Generator:
+    """What variant `v` answers with: its own model (None: `[models] generator`), loaded once per project,
+    with its adapter applied; an endpoint model answers as it is (with an adapter: the endpoint serves it)."""
+    if v.generator is None:
+        return generator_with(proj, adapter)
+    gen = proj.generator_for(v.generator, v.api_base, v.api_key_env)
+    if v.remote:
+        return gen
+    if adapter is not None:
+        _check_trained_on(adapter, v, proj.path(v.generator) if v.generator != "smollm2" else None)
+    return generator_with(proj, adapter, gen)
+
+
+def _check_trained_on(adapter: Path, v: Variant, model: Path | None) -> None:
+    """An adapter answers only on the weights it was trained on (`model` None: the packaged SmolLM2)."""
+    import json
+
+    from ragtune.models.packaged import packaged_generator_path
+
+    try:
+        base = json.loads((adapter / "adapter_config.json").read_text())["base_model_name_or_path"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # not ours to judge: the adapter loader says what is wrong with the folder
+    model = model or packaged_generator_path()
+    if Path(base).expanduser().resolve() != model.resolve():
+        raise ProjectError(f"[variants.{v.name}]: the adapter {adapter} was trained on {base}, not on its generator "
+                           f"{v.generator!r}; train on that model (make it [models] generator and run `ragtune tune`) "
+                           "or drop the adapter.")
 
 
 def search_with(proj: Project, retriever: str | None = None, top_k: int | None = None,
@@ -92,7 +124,7 @@ def answerer(proj: Project, name: str, *, run: str | None = None, retriever: str
         reranker = proj.reranker(v.rerank)
     g = proj.settings.generation
     tokens = (proj.settings.behaviour.max_new_tokens or g.max_new_tokens) if task is not None else g.max_new_tokens
-    return Answerer(v, generator_with(proj, adapter), adapter, search, kind, k, tokens, g.temperature, task,
+    return Answerer(v, generator_of(proj, v, adapter), adapter, search, kind, k, tokens, g.temperature, task,
                     index.embedder.name if search is not None else None,
                     reranker.reranker.name if reranker is not None else None)
 

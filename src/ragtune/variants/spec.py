@@ -22,8 +22,11 @@ A task (`ragtune eval --task`, README Behaviour) is answered by `base` and `rag`
 | task-ft      | adapter of the newest `task` run     | none | nothing (trained on that prompt) |
 | task-ft+rag  | adapter of the newest `task-rag` run | the project's `[retrieval]` | nothing (trained with passages) |
 
-Users add their own in `ragtune.toml` (`[variants.rag-bm25-k3]`: adapter, retriever, top_k, system_prompt,
-shots, rerank).
+Users add their own in `ragtune.toml` (`[variants.rag-bm25-k3]`: generator and its endpoint, adapter, retriever,
+top_k, system_prompt, shots, rerank, and `[variants.<name>.cost]` the prices of its model).
+A variant's `generator` (None: `[models] generator`) may be another local model or an "openai:<model>"
+endpoint; with an adapter and an endpoint, the endpoint serves that adapter (vLLM `--lora-modules`, or
+`ragtune serve`'s `weights-<kind>` models) and the local run is its provenance and training cost.
 All of them answer through `ragtune.answer.answer_questions`, so the prompt differs only by the passages
 unless a variant sets its own system prompt. A new kind of variant (few-shot examples in the prompt, a
 remote endpoint serving an adapter) is a new field here and its use in `ragtune/variants/answerer.py`.
@@ -51,6 +54,15 @@ class Variant:
     shots: bool = False  # a task's nearest training examples in the prompt (`[behaviour] shots` of them)
     index: str | None = None  # None: the project's index; "ftr": the newest `ragtune tune --retriever` run's
     rerank: str | None = None  # None: the project's `[retrieval] rerank`; "": none; else a reranker spec
+    generator: str | None = None  # None: `[models] generator`; else "smollm2", a model folder or "openai:<model>"
+    api_base: str | None = None  # an "openai:" generator's endpoint (None: `[models] api_base`)
+    api_key_env: str | None = None  # the variable holding its key (None: `[models] api_key_env`)
+    prices: tuple[tuple[str, float], ...] = ()  # `[variants.<name>.cost]`: its model's prices over `[cost]`
+
+    @property
+    def remote(self) -> bool:
+        """Answered by an OpenAI-compatible endpoint of its own (its generator is "openai:<model>")."""
+        return bool(self.generator and self.generator.startswith("openai:"))
 
     @property
     def task_only(self) -> bool:
@@ -100,8 +112,13 @@ def custom_variants(settings: Mapping[str, VariantSettings]) -> dict[str, Varian
         rerank = {"default": None, "none": ""}.get(s.rerank.strip(), s.rerank.strip())
         if retriever is None and rerank:
             raise VariantError(f"[variants.{name}] sets rerank without retrieval; set retriever too.")
+        generator = s.generator.strip() or None
+        if not generator and (s.api_base or s.api_key_env):
+            raise VariantError(f"[variants.{name}] sets api_base or api_key_env without a generator; set "
+                               "generator = \"openai:<model>\" too (or move them to [models]).")
         out[name] = Variant(name, None if s.adapter == "none" else s.adapter, retriever, s.top_k, s.system_prompt,
-                            s.shots, rerank=rerank)
+                            s.shots, rerank=rerank, generator=generator, api_base=s.api_base.strip() or None,
+                            api_key_env=s.api_key_env.strip() or None, prices=tuple(s.cost.overrides().items()))
     return out
 
 

@@ -115,7 +115,7 @@ async function loadVariants() {
     if (r.status !== 401) RT.say(`Could not list the variants: ${r.message}`, "error"); // 401: the key prompt says it
     return false;
   }
-  const models = r.data.data || [];
+  const models = (r.data.data || []).filter((m) => !(m.ragtune || {}).weights); // weights-*: for other evaluations, not people
   $("#variants").replaceChildren(...models.map(variantChoice));
   $("#ask").disabled = models.length === 0;
   RT.say(models.length ? `${models.length} variants ready.` : "The server serves no variants.", models.length ? "" : "warn");
@@ -125,6 +125,7 @@ async function loadVariants() {
 function variantChoice(model) {
   const info = model.ragtune || {};
   const parts = [
+    info.generator ? `${info.generator}${info.endpoint ? " (endpoint)" : ""}` : "",
     info.retriever ? `${info.retriever} retrieval${info.top_k ? `, top ${info.top_k}` : ""}` : "no retrieval",
     info.adapter ? "fine-tuned (adapter)" : "no adapter",
   ];
@@ -133,7 +134,7 @@ function variantChoice(model) {
   return RT.el("label", { class: "variant", title: title || null },
     RT.el("input", { type: "checkbox", value: model.id, checked: true }),
     RT.el("span", { class: "name" }, model.id),
-    RT.el("span", { class: "desc" }, parts.join(" · ")));
+    RT.el("span", { class: "desc" }, parts.filter(Boolean).join(" · ")));
 }
 
 /* ---- ask: one request per checked variant, in parallel; one card each ---- */
