@@ -81,3 +81,26 @@ def test_without_a_reference_the_judge_grades_relevance_not_correctness():
                                                                                   "faithful": False}
     with pytest.raises(ValueError):
         parse_verdict('{"correct": true}', "relevant")  # a verdict on the wrong question is not read as one
+
+
+class BatchReplies(Replies):
+    """A judge that batches (a local model, or an endpoint with requests in flight): one call per block."""
+
+    def __init__(self, *replies):
+        super().__init__(*replies)
+        self.batches = []
+
+    def generate_batch(self, conversations, *, max_new_tokens=256, temperature=0.0):
+        self.batches.append(len(conversations))
+        return [self.generate(m) for m in conversations]
+
+
+def test_a_block_of_answers_is_graded_in_one_batch_and_a_failed_batch_is_unmeasured():
+    from ragtune.evaluate.judge import JudgeItem, judge_answers
+
+    items = [JudgeItem("How long?", ("3 years",), a, None) for a in ("3 years.", "Two.", "Three years.")]
+    judge = BatchReplies('{"correct": true}', '{"correct": false}', '{"correct": true}')
+    graded = judge_answers(judge, items)
+    assert judge.batches == [3] and [g["metrics"]["judge_correct"] for g in graded] == [1.0, 0.0, 1.0]
+    down = judge_answers(BatchReplies(ConnectionError("endpoint down")), items)
+    assert all(g["metrics"]["judge_correct"] is None and "endpoint down" in g["judge"]["error"] for g in down)

@@ -3,6 +3,7 @@
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
@@ -19,6 +20,9 @@ class FakeOpenAI(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[tuple[str, dict, dict]] = []
         self.failures: list[int] = []  # status codes to answer before answering normally
+        self.delay_s = 0.0  # each answer takes this long (requests in flight overlap in it)
+        self.in_flight = self.most_in_flight = 0
+        self.lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -33,9 +37,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.requests.append((self.path, dict(self.headers), body))
-        if self.server.failures:
-            self._answer(self.server.failures.pop(0), {"error": {"message": "try again"}}, {"Retry-After": "0"})
+        srv = self.server
+        with srv.lock:
+            srv.requests.append((self.path, dict(self.headers), body))
+            srv.in_flight += 1
+            srv.most_in_flight = max(srv.most_in_flight, srv.in_flight)
+            failure = srv.failures.pop(0) if srv.failures else None
+        try:
+            time.sleep(srv.delay_s)
+            self._route(body, failure)
+        finally:
+            with srv.lock:
+                srv.in_flight -= 1
+
+    def _route(self, body, failure):
+        if failure is not None:
+            self._answer(failure, {"error": {"message": "try again"}}, {"Retry-After": "0"})
         elif self.path == "/v1/chat/completions":
             question = body["messages"][-1]["content"]
             self._answer(200, {"model": body["model"], "choices": [{"message": {"role": "assistant", "content": f" echo: {question} "}}],
@@ -120,7 +137,7 @@ def test_embeddings_are_ordered_normalised_batched(server):
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
     raw = np.array([[n, 1.0, 0.0, 2.0] for n in (1, 3, 2, 4, 1)])
     np.testing.assert_allclose(vectors, raw / np.linalg.norm(raw, axis=1, keepdims=True), atol=1e-6)
-    assert [len(body["input"]) for _, _, body in server.requests] == [2, 2, 1]
+    assert sorted(len(body["input"]) for _, _, body in server.requests) == [1, 2, 2]
     assert emb.dim == 4
     assert isinstance(emb, Embedder)
 
@@ -143,3 +160,54 @@ def test_token_estimate_is_conservative():
         assert estimate_tokens(text) >= len(tokenizer(text, add_special_tokens=False)["input_ids"])
     assert estimate_tokens("") == 0
     assert estimate_tokens("word " * 100) < 200  # not absurdly high for plain English
+
+
+def conversation(n: int) -> list[dict]:
+    return [{"role": "user", "content": f"question {n}"}]
+
+
+def test_a_batch_is_sent_concurrency_requests_at_a_time_and_kept_in_order(server):
+    server.delay_s = 0.2
+    gen = OpenAIChatGenerator("m", server.url, backoff_s=0.01, concurrency=4)
+    start = time.perf_counter()
+    done = gen.generate_batch([conversation(n) for n in range(8)], max_new_tokens=4)
+    wall = time.perf_counter() - start
+    assert [c.text for c in done] == [f"echo: question {n}" for n in range(8)]
+    assert server.most_in_flight == 4 and wall < 8 * 0.2 * 0.75  # two waves of four, not eight one by one
+    assert all(c.batch_size == 8 and c.total_s == pytest.approx(wall / 8, rel=0.2) for c in done)
+    alone = gen.generate_batch([conversation(9)])[0]  # a batch of one is the latency a user sees
+    assert alone.batch_size == 1 and alone.total_s >= 0.2
+
+
+def test_requests_in_flight_retry_on_their_own(server):
+    server.failures = [429, 503, 500]
+    gen = OpenAIChatGenerator("m", server.url, backoff_s=0.01, concurrency=4)
+    done = gen.generate_batch([conversation(n) for n in range(6)])
+    assert [c.text for c in done] == [f"echo: question {n}" for n in range(6)]
+    assert len(server.requests) == 9  # six answers, three retried
+
+
+def test_one_request_at_a_time_when_concurrency_is_one(server):
+    server.delay_s = 0.05
+    gen = OpenAIChatGenerator("m", server.url, concurrency=1)
+    assert len(gen.generate_batch([conversation(n) for n in range(4)])) == 4
+    assert server.most_in_flight == 1
+
+
+def test_embeddings_are_requested_concurrently_in_order(server):
+    server.delay_s = 0.1
+    emb = OpenAIEmbedder("e", server.url, batch_size=1, concurrency=3)
+    texts = ["a", "bb", "ccc", "dddd", "eeeee", "ffffff", "g"]
+    vectors = emb.embed(texts)
+    raw = np.array([[len(t), 1.0, 0.0, 2.0] for t in texts])
+    np.testing.assert_allclose(vectors, raw / np.linalg.norm(raw, axis=1, keepdims=True), atol=1e-6)
+    assert server.most_in_flight == 3
+
+
+def test_multiple_choice_without_prompt_logprobs_is_unscored_and_asked_once(server):
+    """An endpoint that returns no prompt log-probabilities (not vLLM): None, remembered, never a guess."""
+    gen = OpenAIChatGenerator("m", server.url, backoff_s=0.01)
+    assert gen.option_logprobs(conversation(1), ["yes", "no"]) is None
+    asked = len(server.requests)
+    assert gen.option_logprobs(conversation(2), ["yes", "no"]) is None
+    assert len(server.requests) == asked and gen.logprobs is False
