@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: install demo test bench bench-ingest bench-train bench-eval bench-generation bench-dense bench-serve bench-peers \
-	bench-retrieval bench-retriever bench-questions clean
+	bench-retrieval bench-retriever bench-questions bench-endpoint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -78,6 +78,10 @@ bench-retrieval: install python-doc
 # CLI on 150 pages, trained and evaluated twice; about an hour on 2 cores.
 bench-questions: install
 	$(BIN)/python bench/question_generators.py --project $${RAGTUNE_BENCH_CACHE:-$$HOME/.cache/ragtune-bench}/qgen-project --corpus man-150
+
+# Requests in flight against `ragtune serve` on loopback, at 1 and 8 at a time (issue 29; about 5 minutes).
+bench-endpoint: install
+	$(BIN)/python bench/endpoint_concurrency.py --questions 48 --concurrency 1,8
 
 bench-retriever: install python-doc
 	$(BIN)/python bench/retriever_finetune.py --corpus python

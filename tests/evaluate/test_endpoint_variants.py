@@ -118,7 +118,13 @@ retriever = "none"
     assert any(n.startswith("ft-endpoint: answers with openai:weights-ft but sets no prices")
                for n in summary["cost"]["notes"])
     assert {(p["a"], p["b"]) for p in summary["cost"]["break_even"]} >= {("ft", "big-rag")}
-    assert json.loads((run_dir / "recommendation.json").read_text())["verdict"]
+    recommendation = json.loads((run_dir / "recommendation.json").read_text())
+    assert recommendation["verdict"]
+    assert {(b["tuned"], b["untuned"]) for b in recommendation["break_even"]} == {("ft", "big-rag"),
+                                                                                  ("ft-endpoint", "big-rag")}
+    recommend = run("recommend", "mixed", "-p", str(b))
+    assert recommend.exit_code == 0, recommend.output
+    assert "ft (fine-tuned) vs big-rag:" in recommend.text
 
     report = run("report", "mixed", "-p", str(b))
     assert report.exit_code == 0, report.output

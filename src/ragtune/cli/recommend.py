@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ragtune.cli.terminal import ProjectOpt, console
-from ragtune.numbers import pct_text
+from ragtune.numbers import pct_text, qpd
 
 
 def recommend(
@@ -75,3 +75,10 @@ def print_recommendation(out: dict) -> None:
         name = f"[bold]{escape(cand['variant'])}[/]" if cand["variant"] == out["winner"] else escape(cand["variant"])
         table.add_row(name, correct, share, month, p50, escape(", ".join(cand["excluded_by"])) or "-")
     console.print(table)
+    for b in out.get("break_even") or ():
+        if b["queries_per_day"] is not None:
+            line = (f"{b['tuned']} (fine-tuned) vs {b['untuned']}: break-even at {qpd(b['queries_per_day'])} queries/day, "
+                    f"{b['cheaper_above']} is cheaper above it")
+        else:
+            line = f"{b['tuned']} (fine-tuned) vs {b['untuned']}: {b['cheaper_always']} is cheaper at every volume"
+        console.print(line, markup=False, highlight=False)

@@ -129,6 +129,18 @@ def tune(
     console.print(f"Adapter: {result.adapter_dir}\nCard: {result.card_path}")
     variant = "raft" if raft else ("task-ft+rag" if with_passages else "task-ft") if task_file else "ft"
     console.print(f'Next: [bold]ragtune ask "..." --variant {variant}[/]')
+    _endpoint_note(proj, "raft" if raft else ("task-rag" if with_passages else "task") if task_file else "ft")
+
+
+def _endpoint_note(proj, kind: str) -> None:
+    """Variants whose endpoint serves this kind of adapter answer with the old one until it is served there."""
+    from ragtune.variants import project_variants
+
+    remote = [v for v in project_variants(proj.settings).values() if v.remote and v.adapter_kind == kind]
+    for v in remote:
+        console.print(f"Note: {v.name} answers with {v.generator} at {v.api_base or proj.settings.models.api_base}; "
+                      "serve this new adapter there (`ragtune export --vllm`, or restart `ragtune serve`).",
+                      markup=False, style="dim")
 
 
 def export(

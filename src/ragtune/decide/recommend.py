@@ -23,7 +23,7 @@ from ragtune.decide.rules import (FREQUENT_UPDATES, WIN_SHARE, Verdict, accuracy
                                   paired_correct, win_shares)
 from ragtune.decide.verdict import decide, headline, known_new_reason
 from ragtune.errors import DecisionError, RunError
-from ragtune.evaluate.cost import monthly_usd
+from ragtune.evaluate.cost import break_even_qpd, monthly_usd
 from ragtune.evaluate.power import MARGIN
 from ragtune.evaluate.results import Manifest, ResultRecord, Summary, read_manifest, read_results, read_summary
 from ragtune.evaluate.stats import Estimate, compare
@@ -84,7 +84,25 @@ def recommend(summary: Summary, results: Sequence[ResultRecord], constraints: Co
         "accuracy_on": "after-update run" if use_after else "run", "questions": len(compared),
         "resamples": resamples, "seed": seed, "win_share_needed": WIN_SHARE, "contenders": list(d.tied) or feasible,
         "equivalence_margin": margin, "power": [t.to_json() for t in d.tests.values()], "rules_doc": RULES_DOC,
+        "break_even": tuned_vs_untuned(evidence, c),
     }
+
+
+def tuned_vs_untuned(evidence: Mapping[str, VariantEvidence], c: Constraints) -> list[dict]:
+    """Where each fine-tuned variant and each variant without training (retrieval, or a larger model) cost the
+    same per month, at these constraints' updates: the volume that tips "fine-tune or not" on cost alone."""
+    priced = [ev for ev in evidence.values() if ev.cost is not None]
+    out = []
+    for a in (ev for ev in priced if ev.adapter):
+        for b in (ev for ev in priced if not ev.adapter and not ev.reference):
+            volume = break_even_qpd(a.cost, b.cost, c.updates_per_month)
+            cheaper = a.name if a.cost.per_query_usd < b.cost.per_query_usd else b.name
+            out.append({"tuned": a.name, "untuned": b.name, "queries_per_day": volume,
+                        "cheaper_above": cheaper if volume is not None else None,
+                        "cheaper_always": None if volume is not None else (
+                            a.name if monthly_usd(a.cost, 1, c.updates_per_month)
+                            <= monthly_usd(b.cost, 1, c.updates_per_month) else b.name)})
+    return out
 
 
 def recommend_run(proj: Project | Settings, run_dir: str | Path | None = None, after_dir: str | Path | None = None,

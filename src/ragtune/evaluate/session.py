@@ -200,5 +200,5 @@ def _dtype_choices(proj: Project, answering: Mapping[str, Answerer]) -> dict:
     """The dtype the generator and the embedder run in, and the probe's figures (a model not loaded: None)."""
     from ragtune.models.dtype import choice_records
 
-    generator = next((a.generator for a in answering.values()), None)
+    generator = next((a.generator for a in answering.values() if hasattr(a.generator, "dtype_choice")), None)
     return choice_records(generator=generator, embedder=vars(proj).get("embedder"))  # loaded already, or None
