@@ -150,3 +150,63 @@ def test_export_prints_the_vllm_command_for_the_projects_adapters(served):
     assert f"--lora-modules weights-ft={(ft_run / 'adapter').resolve()}" in result.text
     assert "--served-model-name weights-base" in result.text and 'generator = "openai:weights-ft"' in result.text
     assert "say what to export" in run("export", "-p", str(a)).text
+
+
+def test_a_task_is_answered_and_style_scored_on_an_endpoint_as_locally(served, tiny_llama_path, tmp_path):
+    """`ragtune eval --task` with a variant on the endpoint: the same prompt reaches the same weights, so its
+    outputs, format checks and style scores equal the local base's."""
+    from task_helpers import ticket_project
+
+    _, _, url = served
+    root = ticket_project(tmp_path, tiny_llama_path, examples=16)
+    settings = (root / "ragtune.toml").read_text().replace("[models]\n", "[models]\nconcurrency = 1\n")
+    settings = settings.replace("batch_size = 4", "batch_size = 1").replace("latency_sample = 1", "latency_sample = 0")
+    (root / "ragtune.toml").write_text(settings + f'[variants.api-base]\ngenerator = "openai:weights-base"\n'
+                                                  f'api_base = "{url}/v1"\nretriever = "none"\n')
+    result = run("eval", "--task", str(root / "tickets.jsonl"), "--variants", "base,api-base", "--run", "task",
+                 "-p", str(root))
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (root / "runs" / "task" / "results.jsonl").read_text().splitlines()]
+    by = {(r["variant"], r["question_id"]): r for r in rows}
+    ids = {r["question_id"] for r in rows}
+    assert len(ids) == 4 and len(rows) == 8
+    for q in ids:
+        local, remote = by[("base", q)], by[("api-base", q)]
+        assert remote["answer"] == local["answer"]
+        assert {k: remote["metrics"].get(k) for k in ("format_ok", "style")} == \
+               {k: local["metrics"].get(k) for k in ("format_ok", "style")}
+
+
+def test_variants_naming_the_same_model_share_one_copy(tmp_path):
+    from ragtune.evaluate.session import judge_of
+    from ragtune.variants import answerer
+
+    (tmp_path / "ragtune.toml").write_text(
+        '[models]\napi_base = "http://127.0.0.1:9/v1"\n[eval]\njudge = "openai:big"\n'
+        '[variants.a]\ngenerator = "openai:big"\nretriever = "none"\n'
+        '[variants.b]\ngenerator = "openai:big"\nretriever = "none"\nsystem_prompt = "Be brief."\n'
+        '[variants.c]\ngenerator = "openai:big"\napi_base = "http://127.0.0.1:10/v1"\nretriever = "none"\n')
+    proj = Project(tmp_path)
+    a, b, c = (answerer(proj, name) for name in "abc")
+    assert a.generator is b.generator is judge_of(proj)  # one client, one connection pool
+    assert c.generator is not a.generator and c.generator.api_base == "http://127.0.0.1:10/v1"
+    assert a.describe()["endpoint"] == "http://127.0.0.1:9/v1" and a.describe()["generator"] == "big"
+
+
+def test_an_adapter_answers_only_on_the_weights_it_was_trained_on(served, tiny_llama_path, tmp_path):
+    from ragtune.errors import ProjectError
+    from ragtune.variants import answerer
+
+    _, b, _ = served
+    other = tmp_path / "other-model"
+    shutil.copytree(tiny_llama_path, other)  # the same architecture, but not the folder ft was trained on
+    c = tmp_path / "proj"
+    shutil.copytree(b, c)
+    with (c / "ragtune.toml").open("a") as f:
+        f.write(f'\n[variants.ft-other]\ngenerator = "{other}"\nadapter = "ft"\nretriever = "none"\n'
+                f'[variants.other]\ngenerator = "{other}"\nretriever = "none"\n')
+    proj = Project(c)
+    with pytest.raises(ProjectError, match="was trained on .* not on its generator"):
+        answerer(proj, "ft-other")
+    plain = answerer(proj, "other")  # another local model without an adapter answers
+    assert plain.generator is not proj.generator and plain.answer(["Hello?"])[0].completion.model == "other-model"

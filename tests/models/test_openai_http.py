@@ -211,3 +211,13 @@ def test_multiple_choice_without_prompt_logprobs_is_unscored_and_asked_once(serv
     asked = len(server.requests)
     assert gen.option_logprobs(conversation(2), ["yes", "no"]) is None
     assert len(server.requests) == asked and gen.logprobs is False
+
+
+def test_the_first_failure_stops_the_batch_without_sending_the_rest(server):
+    server.failures = [400]  # not retried: the request itself is wrong
+    server.delay_s = 0.1
+    gen = OpenAIChatGenerator("m", server.url, backoff_s=0.01, concurrency=2)
+    with pytest.raises(ModelError, match="400"):
+        gen.generate_batch([conversation(n) for n in range(20)])
+    time.sleep(0.3)  # what was in flight finishes; nothing after it is sent
+    assert len(server.requests) < 20

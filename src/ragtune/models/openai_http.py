@@ -22,12 +22,18 @@ R = TypeVar("R")
 
 
 def in_flight(work: Callable[[T], R], items: Sequence[T], concurrency: int) -> list[R]:
-    """`work(item)` for every item, up to `concurrency` at a time, results in the items' order; the first
-    error is raised once the requests already sent have finished (each retries on its own first)."""
+    """`work(item)` for every item, up to `concurrency` at a time, results in the items' order. Each request
+    retries on its own first; the first error (or Ctrl-C) is raised at once and no further request is sent."""
     if concurrency <= 1 or len(items) <= 1:
         return [work(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(items)), thread_name_prefix="ragtune-http") as pool:
-        return list(pool.map(work, items))
+    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(items)), thread_name_prefix="ragtune-http")
+    try:
+        done = list(pool.map(work, items))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return done
 
 
 class _Endpoint:
@@ -55,7 +61,7 @@ class _Endpoint:
             except httpx.TransportError as e:
                 if last:
                     raise ModelError(f"could not reach {url} ({type(e).__name__}: {e}); is the server running? "
-                                     "Check [models] api_base.") from e
+                                     "Check api_base ([models], or the variant's own).") from e
                 time.sleep(self.backoff_s * 2**attempt)
                 continue
             if response.status_code in RETRY_STATUS and not last:

@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 
 from ragtune.behaviour.prompt import TaskPrompt
 from ragtune.behaviour.task import open_task
-from ragtune.errors import ProjectError, TuneError
+from ragtune.errors import ModelError, ProjectError, TuneError
 from ragtune.models.protocols import Generator
 from ragtune.index import ChunkIndex
 from ragtune.project import Project
@@ -56,7 +56,10 @@ def generator_of(proj: Project, v: Variant, adapter: Path | None) -> Generator:
     with its adapter applied; an endpoint model answers as it is (with an adapter: the endpoint serves it)."""
     if v.generator is None:
         return generator_with(proj, adapter)
-    gen = proj.generator_for(v.generator, v.api_base, v.api_key_env)
+    try:
+        gen = proj.generator_for(v.generator, v.api_base, v.api_key_env)
+    except ModelError as e:
+        raise ModelError(f"[variants.{v.name}] generator = {v.generator!r}: {e}") from e
     if v.remote:
         return gen
     if adapter is not None:
