@@ -4,8 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-ingest bench-train bench-eval bench-generation bench-dense bench-serve bench-peers \
-	bench-retrieval bench-retriever bench-questions bench-endpoint clean
+.PHONY: install install-scale demo test bench bench-ingest bench-train bench-eval bench-generation bench-dense bench-ann bench-serve bench-peers \
+	bench-retrieval bench-retriever bench-questions bench-endpoint bench-ray clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,12 +19,20 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The optional extras of docs/scale.md (Ray, the S3 test server, accelerate): `make test` runs their tests.
+SCALE_STAMP := $(VENV)/.installed-scale
+$(SCALE_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,scale]'
+	touch $(SCALE_STAMP)
+
+install-scale: $(SCALE_STAMP)
+
 install: $(STAMP)
 
 demo: install
 	$(BIN)/ragtune demo
 
-test: install chromium
+test: install install-scale chromium
 	$(BIN)/python -m pytest -q
 
 # Headless Chromium renders the HTML report in tests/report (skipped, with a message, without it).
@@ -54,6 +62,11 @@ bench-generation: install
 bench-dense: install
 	$(BIN)/python bench/dense_threads.py
 
+# ANN vs exact dense search at 5k-1M rows of synthetic vectors (ragtune.index.ann's threshold, kind, settings):
+# about half an hour on 2 cores, most of it the 1M table's index builds; run it on an otherwise idle machine.
+bench-ann: install
+	$(BIN)/python bench/ann_scale.py
+
 bench-serve: install
 	$(BIN)/python bench/serve_load.py --unbatched
 
@@ -82,6 +95,11 @@ bench-questions: install
 # Requests in flight against `ragtune serve` on loopback, at 1 and 8 at a time (issue 29; about 5 minutes).
 bench-endpoint: install
 	$(BIN)/python bench/endpoint_concurrency.py --questions 48 --concurrency 1,8
+
+# Ingest on Ray (issue 30): 1000 man pages with the local engine, then with 1 and 2 embedding actors on a local
+# Ray instance, and a projection to N nodes; run it on a quiet machine.
+bench-ray: install-scale
+	$(BIN)/python bench/ray_ingest.py --max-docs 1000 --actors 1,2
 
 bench-retriever: install python-doc
 	$(BIN)/python bench/retriever_finetune.py --corpus python

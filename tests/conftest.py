@@ -32,3 +32,25 @@ def tiny_llama_path(tmp_path_factory) -> Path:
         if (real / name).exists():
             shutil.copy(real / name, out / name)
     return out
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on 127.0.0.1 for the whole session (tests/s3_helpers.py)."""
+    from s3_helpers import start_s3
+
+    server, proc = start_s3()
+    yield server
+    proc.terminate()
+    proc.wait(30)
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request, tmp_path):
+    """The index tests run twice: on a local folder and on the S3-compatible server (`s3_helpers.IndexStore`)."""
+    from s3_helpers import IndexStore
+
+    if request.param == "local":
+        return IndexStore(str(tmp_path))
+    server = request.getfixturevalue("s3_server")
+    return IndexStore(server.prefix(), server.options)

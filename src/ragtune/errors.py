@@ -36,6 +36,10 @@ class IndexMismatchError(ChunkIndexError):
     """The index on disk was built with another embedder or chunking than the one in use."""
 
 
+class IndexLockedError(ChunkIndexError):
+    """Another writer holds the index's writer lock past the wait (`ragtune.index.lock`)."""
+
+
 class CorruptIndexError(ChunkIndexError):
     """The directory holds a table ragtune cannot read (not made by ragtune, or an incompatible format)."""
 
@@ -102,3 +106,7 @@ class DocumentError(RagtuneError, ValueError):
 
 class DocumentNotFound(DocumentError):
     """No document with that id in the served documents folder."""
+
+
+class EngineError(RagtuneError):
+    """An ingest engine that cannot run as asked (an unknown name, Ray not installed or not reachable)."""

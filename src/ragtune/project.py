@@ -14,8 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
-from ragtune.config import Settings, load_settings
-from ragtune.corpus import LoadResult, load_corpus, make_chunker
+from ragtune.config import Settings, is_remote, load_settings
+from ragtune.corpus import LoadResult, make_chunker
 from ragtune.errors import ProjectError, TuneError
 from ragtune.index import ChunkIndex, SyncReport
 from ragtune.models import Embedder, Generator, load_embedder, load_generator
@@ -47,7 +47,21 @@ class Project:
 
     @cached_property
     def index(self) -> ChunkIndex:
-        return ChunkIndex.open(self.settings.index_dir, self.embedder, self.chunker_fingerprint)
+        return self.open_index()
+
+    def open_index(self, *, rebuild: bool = False) -> ChunkIndex:
+        """The index where `[index]` says it lives (the project's folder, or object storage), with its
+        storage options, refresh interval and writer-lock wait."""
+        i = self.settings.index
+        return ChunkIndex.open(self.settings.index_uri, self.embedder, self.chunker_fingerprint, rebuild=rebuild,
+                               storage_options=i.storage_options or None, refresh_s=i.refresh_s,
+                               lock_timeout_s=i.lock_timeout_s)
+
+    def has_index(self) -> bool:
+        """Whether an index was created (a local folder exists; object storage is asked)."""
+        if not is_remote(self.settings.index_uri):
+            return Path(self.settings.index_uri).exists()
+        return self.index.stats().chunks > 0
 
     @property
     def chunker_fingerprint(self) -> str:
@@ -60,20 +74,25 @@ class Project:
         return make_chunker(embedder or self.embedder, max_tokens=c.max_tokens, overlap=c.overlap)
 
     def ingest(
-        self, path: str | Path, *, rebuild: bool = False, progress: Callable[[int, int], None] | None = None
+        self, path: str | Path, *, rebuild: bool = False, progress: Callable[[int, int], None] | None = None,
+        engine: str = "local", address: str | None = None, actors: int | None = None,
     ) -> IngestReport:
         """Load every document under `path` and sync the index to exactly that set (adds, updates, deletes).
 
         `rebuild` empties the index first: needed after changing the embedder or the chunking settings.
+        `engine="ray"` parses, chunks and embeds on Ray (the cluster at `address`, default a local instance;
+        `actors` embedders); the plan and the writes stay here, so the index is the same as with "local".
         """
-        t0 = time.perf_counter()
-        loaded = load_corpus(path)
-        load_s = time.perf_counter() - t0
-        if rebuild:
-            self.__dict__["index"] = ChunkIndex.open(
-                self.settings.index_dir, self.embedder, self.chunker_fingerprint, rebuild=True
-            )
-        report = self.index.sync(loaded.documents, self.chunker(), progress=progress)
+        from ragtune.index.engine import open_engine
+
+        with open_engine(engine, self.settings.models, self.settings.chunking, address=address,
+                         actors=actors) as compute:
+            t0 = time.perf_counter()
+            loaded = compute.load(path)
+            load_s = time.perf_counter() - t0
+            if rebuild:
+                self.__dict__["index"] = self.open_index(rebuild=True)
+            report = self.index.sync(loaded.documents, self.chunker(), progress=progress, engine=compute)
         retriever = self.active_retriever_index(rebuild=rebuild)  # new chunking: its index is rebuilt too
         if retriever is not None:  # the fine-tuned retriever's index holds the same chunks, always
             retriever.sync(loaded.documents, self.chunker())
@@ -83,7 +102,10 @@ class Project:
 
     @property
     def _ingested_file(self) -> Path:
-        return Path(self.settings.index_dir) / "ingested_from.json"
+        """Local bookkeeping, next to a local index (or in the project's index/ folder for a remote one)."""
+        folder = Path(self.settings.index_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / "ingested_from.json"
 
     def ingested_folder(self) -> Path | None:
         """The folder the index was last synced to (`ragtune serve` writes documents there), if it still exists."""

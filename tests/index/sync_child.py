@@ -1,6 +1,6 @@
 """Run one sync in a subprocess and SIGKILL it at a chosen point (used by test_index_crash.py).
 
-usage: sync_child.py INDEX_DIR SEED MODE ARG
+usage: sync_child.py INDEX_LOCATION SEED MODE ARG   (storage options as JSON in $RAGTUNE_TEST_STORAGE)
   embed N     kill during the Nth embedder call
   commit N    kill right after the Nth commit (add / merge_insert / delete)
   optimize MS kill MS milliseconds into the final optimize (FTS update + compaction)
@@ -8,6 +8,7 @@ usage: sync_child.py INDEX_DIR SEED MODE ARG
   slow 0      a slow embedder; the parent kills this process from outside
 """
 
+import json
 import os
 import signal
 import sys
@@ -83,7 +84,7 @@ def main() -> None:
             real_fts(self)
         ChunkIndex.ensure_fts = ensure_fts
 
-    index = ChunkIndex.open(path, embedder)
+    index = ChunkIndex.open(path, embedder, storage_options=json.loads(os.environ.get("RAGTUNE_TEST_STORAGE", "{}")) or None)
     index.sync(target.values(), paragraph_chunker, write_batch=3, embed_batch=2, rebuild=(mode == "fts"))
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from index_fixtures import HashEmbedder, paragraph_chunker
 
 from ragtune.corpus.document import Document
-from ragtune.index import ChunkIndex
 from ragtune.index.store import TableVersion
 
 
-def test_every_view_sees_each_write_and_its_rows(tmp_path):
-    writer = ChunkIndex.open(tmp_path / "ix", HashEmbedder())
+def test_every_view_sees_each_write_and_its_rows(store):
+    writer = store.open("ix", HashEmbedder())
     reader = writer.with_embedder(HashEmbedder())
     before = reader.version
     report = writer.sync([Document("a", "alpha words"), Document("b", "beta words")], paragraph_chunker)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import pytest
 
 from ragtune.project import Project
 from serve_helpers import free_port, small_project
@@ -40,11 +41,19 @@ def rows(root: Path) -> dict[tuple[str, int], tuple[str, np.ndarray]]:
     return {(r["doc_id"], r["idx"]): (r["chunk_hash"], np.asarray(r["vector"])) for r in table}
 
 
-def ingested(tmp_path: Path, tiny_llama_path: Path) -> tuple[Path, Path, int]:
+def index_settings(server, prefix: str | None = None) -> str:
+    """`[index]` on the S3-compatible server (None: the project's own folder)."""
+    if server is None:
+        return ""
+    options = ", ".join(f'{k} = "{v}"' for k, v in server.options.items())
+    return f'[index]\nuri = "{prefix or server.prefix()}"\nstorage_options = {{ {options} }}\n'
+
+
+def ingested(tmp_path: Path, tiny_llama_path: Path, extra: str = "") -> tuple[Path, Path, int]:
     """A small project, ingested, and a free port for its server: (root, docs, port)."""
     root = tmp_path / "project"
     root.mkdir()
-    docs = small_project(root, tiny_llama_path)
+    docs = small_project(root, tiny_llama_path, extra)
     Project(root).ingest(docs)
     return root, docs, free_port()
 
@@ -65,8 +74,11 @@ def big_document() -> bytes:
     return ("# Big\n\n" + "\n\n".join(paragraphs)).encode()
 
 
-def test_kill_during_a_write_then_restart_equals_a_clean_rebuild(tmp_path, tiny_llama_path):
-    root, docs, port = ingested(tmp_path, tiny_llama_path)
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_kill_during_a_write_then_restart_equals_a_clean_rebuild(tmp_path, tiny_llama_path, backend, request):
+    """On a local index and on one in an S3-compatible bucket: the same write order, the same guarantee."""
+    s3 = request.getfixturevalue("s3_server") if backend == "s3" else None
+    root, docs, port = ingested(tmp_path, tiny_llama_path, index_settings(s3))
     url = f"http://127.0.0.1:{port}"
     server = start(root, port)
     try:
@@ -99,7 +111,7 @@ def test_kill_during_a_write_then_restart_equals_a_clean_rebuild(tmp_path, tiny_
 
     clean = tmp_path / "clean"
     clean.mkdir()
-    (clean / "ragtune.toml").write_text((root / "ragtune.toml").read_text())
+    (clean / "ragtune.toml").write_text(small_settings(root) + index_settings(s3))
     Project(clean).ingest(docs)
     served, rebuilt = rows(root), rows(clean)
     assert served.keys() == rebuilt.keys()
@@ -109,6 +121,11 @@ def test_kill_during_a_write_then_restart_equals_a_clean_rebuild(tmp_path, tiny_
         # batch is padded differently, which moves the last bits, more so in bf16).
         assert served[key][0] == chunk_hash, key
         assert float(served[key][1] @ vector) > 0.999, key
+
+
+def small_settings(root: Path) -> str:
+    """The project's settings without its [index] section (a clean build goes elsewhere)."""
+    return (root / "ragtune.toml").read_text().split("[index]")[0]
 
 
 def _put_quietly(url: str, body: bytes) -> None:

@@ -26,11 +26,20 @@ def ingest(
     project: Path = ProjectOpt,
     strict: bool = typer.Option(False, help="Exit with code 2 if any file was skipped."),
     rebuild: bool = typer.Option(False, help="Empty the index first (after changing the embedder or chunking)."),
+    engine: str = typer.Option("local", help="local, or ray: parse, chunk and embed on a Ray cluster "
+                               "(pip install 'ragtune[scale]'); the index is the same either way."),
+    address: Optional[str] = typer.Option(None, help="With --engine ray: the cluster's address "
+                                          "(default: $RAY_ADDRESS, else a local Ray on this machine)."),
+    actors: Optional[int] = typer.Option(None, min=1, help="With --engine ray: embedding actors "
+                                         "(default: one per GPU, else one per node)."),
 ) -> None:
     """Sync the index to the documents under PATH: new and changed ones are embedded, removed ones deleted."""
+    from ragtune.index.engine import check_engine
+
     proj = open_project(project)
     if not path.exists():
         fail(f"{path} does not exist")
+    check_engine(engine, address, actors)  # before the models load: a missing Ray is said at once
     with Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=err, transient=True,
@@ -44,7 +53,7 @@ def ingest(
             _ = proj.embedder
             if not rebuild:
                 _ = proj.index
-        report = proj.ingest(path, rebuild=rebuild, progress=progress)
+        report = proj.ingest(path, rebuild=rebuild, progress=progress, engine=engine, address=address, actors=actors)
     print_skipped(report.load)
     s = report.sync
     console.print(
@@ -140,7 +149,8 @@ def status(project: Path = ProjectOpt) -> None:
     table.add_row("embedder dtype", dtypes["embedder"])
     table.add_row("generator", m.generator)
     table.add_row("generator dtype", dtypes["generator"])
-    if not proj.settings.index_dir.exists():
+    table.add_row("index", proj.settings.index_uri)
+    if not proj.has_index():
         table.add_row("index", "empty (run `ragtune ingest PATH`)")
     else:
         stats = proj.index.stats()

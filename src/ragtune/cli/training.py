@@ -72,9 +72,13 @@ def tune(
     retriever: bool = typer.Option(False, "--retriever", help="Fine-tune the embedder instead, on the synth "
                                    "question-chunk pairs (for the rag-ftr and ft+rag-ftr variants)."),
 ) -> None:
-    """LoRA fine-tune the generator on the synth data; the adapter goes to runs/<id>/adapter/."""
+    """LoRA fine-tune the generator on the synth data; the adapter goes to runs/<id>/adapter/. Runs on several
+    processes under `torchrun --nproc_per_node N` or `accelerate launch` (data parallel; rank 0 reports)."""
+    from ragtune.tune.distributed import detect_world
     from ragtune.tune.session import tune_project
 
+    if detect_world().rank:  # every launched process runs this command: one report, not one per process
+        console.quiet = err.quiet = True
     proj = open_project(project)
     if retriever:
         if raft or task_file or with_passages or data or val or max_steps or max_minutes or rank:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Section(BaseModel):
@@ -23,9 +23,32 @@ class ModelSettings(Section):
     api_key_env: str = "OPENAI_API_KEY"  # environment variable holding the API key (never the key itself)
     device: str = "auto"  # auto | cpu | cuda | mps
     embed_batch_size: int = Field(64, ge=1)
-    # Requests an "openai:" generator, teacher, judge or embedder has in flight at once (answers keep their
-    # order; the latency sample is still asked alone). A server that batches answers them together.
+    # Requests an "openai:" generator, teacher, judge or embedder has in flight (the latency sample: one).
     concurrency: int = Field(8, ge=1)
+
+
+CREDENTIAL_WORDS = ("secret", "token", "password", "credential", "access_key", "account_key", "sas", "session")
+
+
+class IndexSettings(Section):
+    """Where the index lives (docs/scale.md): a folder, or object storage as LanceDB takes it."""
+
+    # "" = the project's index/ folder; else a folder, or "s3://bucket/prefix", "gs://...", "az://...".
+    uri: str = ""
+    # LanceDB storage options (region, endpoint, allow_http, ...); credentials only from the environment.
+    storage_options: dict[str, str] = {}
+    refresh_s: float = Field(5.0, gt=0)  # a write by another process is seen within this many seconds
+    lock_timeout_s: float = Field(600.0, ge=0)  # a second writer waits this long for the first, then fails
+
+    @field_validator("storage_options")
+    @classmethod
+    def no_credentials(cls, options: dict[str, str]) -> dict[str, str]:
+        secret = [k for k in options if any(word in k.lower() for word in CREDENTIAL_WORDS)]
+        if secret:
+            raise ValueError(f"{', '.join(secret)}: credentials never go in ragtune.toml; set them in the "
+                             "environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                             "GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_ACCOUNT_KEY, ...).")
+        return options
 
 
 class ChunkSettings(Section):
@@ -95,8 +118,7 @@ class QuestionsSettings(Section):
 
 
 class VariantPrices(Section):
-    """`[variants.<name>.cost]`: the prices of the machine or API this variant's model runs on; each key
-    left out is `[cost]`'s (the same names and meaning)."""
+    """`[variants.<name>.cost]`: its model's machine or API prices; a key left out is `[cost]`'s."""
 
     hardware_usd_per_hour: float | None = Field(None, ge=0)
     concurrency: int | None = Field(None, ge=1)

@@ -11,11 +11,17 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ragtune.config.sections import (BehaviourSettings, ChunkSettings, ConstraintSettings, CostSettings, EvalSettings,
-                                     GenerationSettings, ModelSettings, QuestionsSettings, RetrievalSettings, Section, ServeSettings,
+                                     GenerationSettings, IndexSettings, ModelSettings, QuestionsSettings, RetrievalSettings, Section, ServeSettings,
                                      SynthSettings, TuneConfig, VariantSettings)
 from ragtune.errors import ConfigError
 
 CONFIG_FILE = "ragtune.toml"
+REMOTE_SCHEMES = ("s3://", "s3+ddb://", "gs://", "az://", "abfs://", "memory://")
+
+
+def is_remote(uri: str) -> bool:
+    """An object-store location (LanceDB's URI schemes) rather than a local folder."""
+    return uri.startswith(REMOTE_SCHEMES)
 
 
 class Settings(Section):
@@ -23,6 +29,7 @@ class Settings(Section):
 
     root: Path = Path(".")
     models: ModelSettings = ModelSettings()
+    index: IndexSettings = IndexSettings()
     chunking: ChunkSettings = ChunkSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     generation: GenerationSettings = GenerationSettings()
@@ -38,7 +45,18 @@ class Settings(Section):
 
     @property
     def index_dir(self) -> Path:
+        """The project's local index folder: the index itself unless `[index] uri` names another place, and
+        always where local bookkeeping lives (which folder was ingested)."""
         return self.root / "index"
+
+    @property
+    def index_uri(self) -> str:
+        """Where the index lives: `[index] uri` (a folder relative to the project, or an object-store URI),
+        else `index_dir`."""
+        uri = self.index.uri.strip()
+        if not uri:
+            return str(self.index_dir)
+        return uri if is_remote(uri) else str(self.root / Path(uri).expanduser())
 
     @property
     def synth_dir(self) -> Path:
@@ -61,5 +79,7 @@ def load_settings(root: str | Path = ".") -> Settings:
             raise ConfigError(f"{path}: not valid TOML ({e}). Fix the file or re-create it with `ragtune init`.") from e
     try:
         return Settings(root=root, **data)
-    except ValidationError as e:
-        raise ConfigError(f"{path}: invalid settings:\n{e}") from e
+    except ValidationError as e:  # each error without the value it was given: that could be a secret
+        problems = "\n".join(f"  [{'.'.join(map(str, err['loc']))}] {err['msg']}"
+                             for err in e.errors(include_url=False, include_input=False))
+        raise ConfigError(f"{path}: invalid settings:\n{problems}") from None

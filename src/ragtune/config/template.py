@@ -19,6 +19,12 @@ device = "auto"            # auto | cpu | cuda | mps
 embed_batch_size = 64
 concurrency = 8            # requests an "openai:" model has in flight at once (a batching server answers them together)
 
+[index]                    # where the index lives (docs/scale.md)
+uri = ""                   # "" = ./index; or a folder, or "s3://bucket/prefix" (also gs://, az://)
+storage_options = {}       # e.g. { aws_region = "eu-west-1" }; credentials only from the environment
+refresh_s = 5              # a write by another process is seen within this many seconds
+lock_timeout_s = 600       # a second writer waits this long for the first, then fails with who holds it
+
 [chunking]
 max_tokens = 256           # hard cap, in the embedder's tokens
 overlap = 32

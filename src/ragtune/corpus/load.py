@@ -10,6 +10,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from ragtune.corpus.document import Document
 from ragtune.errors import CorpusError, UnreadableDocument
@@ -37,8 +38,35 @@ class LoadResult:
     ignored: list[str] = field(default_factory=list)
 
 
-def load_corpus(path: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
-    """Load every supported file under `path` (or the one file `path`); hidden files and folders are skipped."""
+@dataclass(frozen=True)
+class RawFile:
+    """A file's bytes as read here, or why they could not be read: what a parser needs, on any machine."""
+
+    rel: str
+    suffix: str
+    data: bytes = b""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    """What one file gave: its documents, and what was skipped with reasons."""
+
+    rel: str
+    documents: list[Document]
+    skipped: list[Skipped]
+
+
+Parse = Callable[[Iterable[RawFile]], Iterable[FileLoad]]  # files in order -> what each gave, in the same order
+
+
+def load_corpus(path: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+                parse: Parse | None = None) -> LoadResult:
+    """Load every supported file under `path` (or the one file `path`); hidden files and folders are skipped.
+
+    Files are read here and parsed by `parse` (default: here, one at a time); an engine elsewhere (Ray
+    tasks) parses the bytes it is given, so its workers need no access to this file system.
+    """
     root = Path(path)
     if root.is_dir():
         files, ignored, skipped = _walk(root)
@@ -50,20 +78,15 @@ def load_corpus(path: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_M
         raise CorpusError(f"{root} does not exist: give a folder of documents or one document file")
     documents: list[Document] = []
     loaded_from: dict[str, str] = {}
-    for file, rel in files:
-        try:
-            docs = _load_file(file, rel, max_file_bytes, skipped)
-        except UnreadableDocument as e:
-            skipped.append(Skipped(rel, str(e)))
-            continue
-        except Exception as e:  # a reader bug must not cost the user the other files
-            skipped.append(Skipped(rel, f"unexpected error ({type(e).__name__}: {e}); please report this file"))
-            continue
-        for doc in docs:
+    raw = (read_file(file, rel, max_file_bytes) for file, rel in files)
+    for loaded in (parse or parse_files)(raw):
+        skipped.extend(loaded.skipped)
+        for doc in loaded.documents:
             if doc.id in loaded_from:
-                skipped.append(Skipped(rel, f"duplicate document id {doc.id!r} (already loaded from {loaded_from[doc.id]})"))
+                skipped.append(Skipped(loaded.rel, f"duplicate document id {doc.id!r} (already loaded from "
+                                                   f"{loaded_from[doc.id]})"))
                 continue
-            loaded_from[doc.id] = rel
+            loaded_from[doc.id] = loaded.rel
             documents.append(doc)
     return LoadResult(documents, skipped, ignored)
 
@@ -71,26 +94,51 @@ def load_corpus(path: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_M
 def load_file(file: str | os.PathLike[str], rel: str, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
     """One file's documents with ids as if it sat at `rel` under the loaded folder (the server stages an
     upload elsewhere before it takes that place); an unreadable file comes back as skipped."""
+    loaded = parse_file(read_file(Path(file), rel, max_file_bytes))
+    return LoadResult(loaded.documents, loaded.skipped, [])
+
+
+def read_file(file: Path, rel: str, max_bytes: int) -> RawFile:
+    """The bytes of `file`, or why they cannot be read (a reason the load reports as skipped)."""
+    try:
+        return RawFile(rel, file.suffix.lower(), _read_bytes(file, max_bytes))
+    except UnreadableDocument as e:
+        return RawFile(rel, file.suffix.lower(), error=str(e))
+    except Exception as e:  # a bug must not cost the user the other files
+        return RawFile(rel, file.suffix.lower(), error=_unexpected(e))
+
+
+def parse_files(raw: Iterable[RawFile]) -> Iterator[FileLoad]:
+    """The local parse: one file at a time, in order, so only one file's bytes are held at once."""
+    return (parse_file(r) for r in raw)
+
+
+def parse_file(raw: RawFile) -> FileLoad:
+    """One file's documents, and what was skipped with reasons (the whole file, or lines of a JSONL file)."""
     skipped: list[Skipped] = []
     try:
-        docs = _load_file(Path(file), rel, max_file_bytes, skipped)
+        if raw.error:
+            raise UnreadableDocument(raw.error)
+        return FileLoad(raw.rel, _parse(raw, skipped), skipped)
     except UnreadableDocument as e:
-        return LoadResult([], [Skipped(rel, str(e))], [])
-    except Exception as e:  # a reader bug is reported like a bad file
-        return LoadResult([], [Skipped(rel, f"unexpected error ({type(e).__name__}: {e}); please report this file")], [])
-    return LoadResult(docs, skipped, [])
+        return FileLoad(raw.rel, [], [*skipped, Skipped(raw.rel, str(e))])
+    except Exception as e:  # a reader bug must not cost the user the other files
+        return FileLoad(raw.rel, [], [*skipped, Skipped(raw.rel, _unexpected(e))])
 
 
-def _load_file(file: Path, rel: str, max_bytes: int, skipped: list[Skipped]) -> list[Document]:
-    data = _read_bytes(file, max_bytes)
+def _unexpected(e: Exception) -> str:
+    return f"unexpected error ({type(e).__name__}: {e}); please report this file"
+
+
+def _parse(raw: RawFile, skipped: list[Skipped]) -> list[Document]:
+    rel, data = raw.rel, raw.data
     if not data.strip():
         raise UnreadableDocument("empty file (no text)")
-    suffix = file.suffix.lower()
-    if suffix == ".jsonl":
+    if raw.suffix == ".jsonl":
         docs, problems = read_jsonl(data, rel)
         skipped.extend(Skipped(f"{rel}:{line}", reason) for line, reason in problems)
         return docs
-    source, reader = READERS[suffix]
+    source, reader = READERS[raw.suffix]
     parsed = reader(data, Path(rel).stem)
     metadata = {"path": rel, "source": source}
     return [Document(id=rel, text=parsed.text, title=parsed.title, metadata=metadata, page_starts=parsed.page_starts)]

@@ -71,6 +71,10 @@ def adopt_index(proj: Project, size: ChunkSize, run_dir: Path) -> None:
     """Move the chosen size's index into the project (the old one to `run_dir/index-before/`), after its
     settings were written; then rebuild the fine-tuned retriever's index at that size."""
     index_dir = Path(proj.settings.index_dir)
+    if proj.settings.index_uri != str(index_dir):
+        raise ProjectError(f"--chunk-sizes adopts a local index folder; this project's index is at "
+                           f"{proj.settings.index_uri}. Run the sweep on a local copy, then `ragtune ingest --rebuild` "
+                           "there with the chosen [chunking].")
     new = run_dir / f"{INDEX_PREFIX}{size.tokens}"
     for name in ("ingested_from.json",):
         if (index_dir / name).is_file():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -15,9 +17,11 @@ from lancedb.index import FTS
 
 from ragtune.corpus.document import Chunk, Document
 from ragtune.errors import CorruptIndexError, IndexMismatchError
+from ragtune.index.ann import ensure_vector_index
 from ragtune.index.schema import FORMAT, IndexMeta, chunk_schema
+from ragtune.index.lock import writer_lock
 from ragtune.index.sql import sql_string
-from ragtune.index.sync import Chunker, Progress, SyncReport, sync_index
+from ragtune.index.sync import Chunker, Progress, SyncEngine, SyncReport, sync_index
 from ragtune.index.vectors import VectorSnapshot, load_snapshot, snapshot_bytes
 from ragtune.models.protocols import Embedder
 
@@ -41,23 +45,26 @@ class TableVersion:
     """The table's version as last read, shared by every view of one table (`with_embedder`).
 
     Lance answers `table.version` through its event loop thread: 0.3 ms, 40 % of a BM25 query on a small
-    corpus. The version changes only when this process writes through the table (the connection does not
-    watch other processes), and every write here calls `wrote`; a generation count keeps a reader that read
-    the version just before a write from storing the old one after it."""
+    corpus. Every write through this process calls `wrote`; a write by another process (an ingest while a
+    server answers) is picked up when the cached version is older than `refresh_s` (the connection checks
+    for a newer one at the same interval). A generation count keeps a reader that read the version just
+    before a write from storing the old one after it."""
 
-    def __init__(self):
+    def __init__(self, refresh_s: float = 5.0):
         self._lock = threading.Lock()
         self._current: int | None = None
+        self._read_at = 0.0
         self._generation = 0
+        self.refresh_s = refresh_s
 
     def read(self, table) -> int:
         current, generation = self._current, self._generation
-        if current is not None:
+        if current is not None and time.monotonic() - self._read_at < self.refresh_s:
             return current
         found = int(table.version)
         with self._lock:
             if self._generation == generation:
-                self._current = found
+                self._current, self._read_at = found, time.monotonic()
         return found
 
     def wrote(self) -> None:
@@ -69,9 +76,12 @@ class TableVersion:
 class ChunkIndex:
     """An open index directory. Open it with `ChunkIndex.open`; fill it with `sync`."""
 
-    def __init__(self, path: Path, db, table, embedder: Embedder, meta: IndexMeta, max_cache_bytes: int,
-                 versions: TableVersion | None = None):
-        self.path = path
+    def __init__(self, path: Path | str, db, table, embedder: Embedder, meta: IndexMeta, max_cache_bytes: int,
+                 versions: TableVersion | None = None, storage_options: dict[str, str] | None = None,
+                 lock_timeout_s: float = 600.0):
+        self.path = path  # a local folder (Path), or an object-store URI (str)
+        self.storage_options = dict(storage_options or {})
+        self.lock_timeout_s = lock_timeout_s
         self.db = db
         self.table = table
         self.embedder = embedder
@@ -84,31 +94,40 @@ class ChunkIndex:
 
     @classmethod
     def open(cls, path: str | Path, embedder: Embedder, chunking: str = "", *, rebuild: bool = False,
-             max_cache_bytes: int = DEFAULT_CACHE_BYTES) -> ChunkIndex:
-        """Open (or create) the index at `path` for `embedder`.
+             max_cache_bytes: int = DEFAULT_CACHE_BYTES, storage_options: dict[str, str] | None = None,
+             refresh_s: float = 5.0, lock_timeout_s: float = 600.0) -> ChunkIndex:
+        """Open (or create) the index at `path` (a folder, or an object-store URI such as "s3://bucket/prefix"
+        with LanceDB's `storage_options`) for `embedder`.
 
         `chunking` fingerprints the chunker settings; an index built with another embedder or
-        chunking raises `IndexMismatchError` unless `rebuild=True`, which empties it first.
+        chunking raises `IndexMismatchError` unless `rebuild=True`, which empties it first (holding the
+        writer lock, `ragtune.index.lock`). Another process's writes are seen within `refresh_s`.
         """
-        path = Path(path)
+        path = path if isinstance(path, str) and "://" in path else Path(path)
         meta = IndexMeta(embedder=embedder.name, dim=int(embedder.dim), chunking=chunking)
-        db = lancedb.connect(str(path))
-        if TABLE not in db.list_tables().tables:
-            table = db.create_table(TABLE, schema=chunk_schema(meta), exist_ok=True)
+        db = lancedb.connect(str(path), storage_options=storage_options or None,
+                             read_consistency_interval=timedelta(seconds=refresh_s))
+        index = cls(path, db, None, embedder, meta, max_cache_bytes, TableVersion(refresh_s), storage_options,
+                    lock_timeout_s)
+        if TABLE in db.list_tables().tables and not rebuild:
+            index.table = db.open_table(TABLE)
+            _check_meta(path, IndexMeta.from_schema(index.table.schema), meta)
         else:
-            table = db.open_table(TABLE)
-            if rebuild:
-                table = db.create_table(TABLE, schema=chunk_schema(meta), mode="overwrite")
-            else:
-                _check_meta(path, IndexMeta.from_schema(table.schema), meta)
-        index = cls(path, db, table, embedder, meta, max_cache_bytes)
+            with index.writing():
+                index.table = db.create_table(TABLE, schema=chunk_schema(meta),
+                                              mode="overwrite" if rebuild else "create", exist_ok=not rebuild)
         index.ensure_fts()
         return index
+
+    def writing(self):
+        """The index's writer lock (`ragtune.index.lock`): one writer at a time, across processes."""
+        return writer_lock(str(self.path), self.storage_options, self.lock_timeout_s)
 
     def with_embedder(self, embedder: Embedder) -> ChunkIndex:
         """The same table seen through another copy of its embedder (a writer's, so it never waits for the
         readers' one); its in-memory caches are its own."""
-        return ChunkIndex(self.path, self.db, self.table, embedder, self.meta, self.max_cache_bytes, self.versions)
+        return ChunkIndex(self.path, self.db, self.table, embedder, self.meta, self.max_cache_bytes, self.versions,
+                          self.storage_options, self.lock_timeout_s)
 
     @property
     def version(self) -> int:
@@ -119,14 +138,20 @@ class ChunkIndex:
         self.versions.wrote()
 
     def sync(self, documents: Iterable[Document], chunker: Chunker, *, rebuild: bool = False,
-             progress: Progress | None = None, write_batch: int = 1024, embed_batch: int = 64) -> SyncReport:
-        """Make the index hold exactly the chunks of `documents`; see `ragtune.index.sync`."""
-        if rebuild:
-            self.table = self.db.create_table(TABLE, schema=chunk_schema(self.meta), mode="overwrite")
+             progress: Progress | None = None, write_batch: int = 1024, embed_batch: int = 64,
+             engine: SyncEngine | None = None) -> SyncReport:
+        """Make the index hold exactly the chunks of `documents` (see `ragtune.index.sync`), holding the writer
+        lock: a second writer waits for this one, so it plans from what this one wrote. `engine` chunks and
+        embeds (default: this process; `ragtune.index.engine`)."""
+        with self.writing():
+            self.table.checkout_latest()  # plan from the newest version, whoever wrote it
             self.wrote()
-            self.ensure_fts()
-        return sync_index(self, documents, chunker, progress=progress, write_batch=write_batch,
-                          embed_batch=embed_batch)
+            if rebuild:
+                self.table = self.db.create_table(TABLE, schema=chunk_schema(self.meta), mode="overwrite")
+                self.wrote()
+                self.ensure_fts()
+            return sync_index(self, documents, chunker, progress=progress, write_batch=write_batch,
+                              embed_batch=embed_batch, engine=engine)
 
     # -- maintenance -------------------------------------------------------------------------
 
@@ -148,9 +173,11 @@ class ChunkIndex:
         return 0
 
     def optimize(self) -> None:
-        """Fold new rows into the FTS index and compact small files (each sync batch is one file)."""
+        """Fold new rows into the FTS and vector indexes and compact small files (each sync batch is one file);
+        past `ann.ANN_MIN_ROWS` rows, build (or train again) the ANN vector index."""
         self.ensure_fts()
         self.table.optimize()
+        ensure_vector_index(self.table)
         self.wrote()
 
     # -- reading ----------------------------------------------------------------------------

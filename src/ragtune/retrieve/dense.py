@@ -1,7 +1,8 @@
-"""Dense retrieval: cosine similarity between the query vector and every chunk vector (exact).
+"""Dense retrieval: cosine similarity between the query vector and the chunk vectors.
 
-Tables that fit the cache budget are searched with numpy on an in-memory copy of the vectors and
-hit columns (about 25x faster than Lance's flat scan here); larger ones use Lance's own search.
+Tables that fit the cache budget are searched exactly with numpy on an in-memory copy of the vectors and
+hit columns (about 25x faster than Lance's flat scan here); larger ones use Lance's own search: its exact
+flat scan, or the ANN index `ChunkIndex.optimize` builds past `ann.ANN_MIN_ROWS` rows (`index/ann.py`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ragtune.index.ann import ann_query
 from ragtune.index.store import ChunkIndex
 from ragtune.index.vectors import VectorSnapshot, top_k
 from ragtune.retrieve.filters import Filter, Prefilter, prefilter
@@ -41,6 +43,7 @@ def dense_candidates(index: ChunkIndex, query: np.ndarray, limit: int, pre: Pref
 
 def _lance_dense(index: ChunkIndex, query: np.ndarray, limit: int, where: str | None) -> list[Candidate]:
     builder = index.table.search(np.asarray(query, dtype=np.float32)).distance_type("cosine").limit(limit)
+    builder = ann_query(builder, limit)  # the ANN index's settings: a table without one is scanned exactly
     if where:
         builder = builder.where(where, prefilter=True)
     rows = builder.select(RESULT_COLUMNS + ["_distance"]).to_arrow().to_pylist()

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ragtune.errors import TuneError
+from ragtune.runs import ADAPTER_DIR
 
 STATE_FILE = "state.pt"
 PREFIX = "step-"
@@ -69,6 +70,37 @@ def save_checkpoint(root: Path, step: int, model, state: dict, keep: int = 1) ->
         shutil.rmtree(temp, ignore_errors=True)
     for old in list_checkpoints(root)[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def save_run(root: Path, model, optimizer, scheduler, run: dict, rngs: list[dict]) -> Path:
+    """A checkpoint of the training loop at step `run["step"]`; `rngs` holds every rank's RNG state (rank 0's
+    first), so each rank of a resumed multi-process run draws what it would have drawn."""
+    payload = {"weights": trainable_state(model), "optimizer": optimizer.state_dict(),
+               "scheduler": scheduler.state_dict(), "rng": rngs[0], "run": run}
+    if len(rngs) > 1:
+        payload["rank_rng"] = rngs
+    return save_checkpoint(root, run["step"], model, payload)
+
+
+def restore_run(payload: dict, model, optimizer, scheduler, rank: int = 0) -> None:
+    load_trainable_state(model, payload["weights"])
+    optimizer.load_state_dict(payload["optimizer"])
+    scheduler.load_state_dict(payload["scheduler"])
+    restore_rng_state(payload.get("rank_rng", [payload["rng"]])[rank])
+
+
+def save_adapter(model, tokenizer, out_dir: Path) -> Path:
+    """Write `out_dir/adapter/` atomically (PEFT `save_pretrained`, plus the tokenizer for convenience)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / ADAPTER_DIR
+    temp = out_dir / f".{ADAPTER_DIR}.tmp-{os.getpid()}"
+    shutil.rmtree(temp, ignore_errors=True)
+    model.save_pretrained(temp)
+    tokenizer.save_pretrained(temp)
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(temp, final)
     return final
 
 

@@ -57,6 +57,7 @@ class TrainPlan:
     start_step: int = 0  # > 0: a resumed run, estimated from there
     checkpoint_s: float = 0.0  # measured seconds per checkpoint
     checkpoints: int = 0  # checkpoints the plan writes
+    world_size: int = 1  # processes training together (torchrun): each step takes grad_accum x this many micro-batches
 
     @property
     def note(self) -> str:
@@ -67,11 +68,12 @@ class TrainPlan:
                "measured": f"at most; stops after an epoch that adds < {100 * MIN_ACCURACY_GAIN:.1f} points of "
                            f"training-answer accuracy, from epoch {EPOCHS_FLOOR}"}[self.length]
         left = f"steps {self.start_step + 1}-{self.steps} of " if self.start_step else ""
+        processes = f" on {self.world_size} processes" if self.world_size > 1 else ""
         return (f"{left}{self.steps:,} step{'s' if self.steps != 1 else ''} ({epochs} of {self.steps_per_epoch:,} steps, {why}), "
                 f"{self.rows:,} rows and {self.tokens:,} tokens; measured {self.step_s:.2f} s/step"
                 + (f" + {self.eval_s:.2f} s per validation" if self.evals else "")
                 + (f" + {self.checkpoint_s:.2f} s per checkpoint" if self.checkpoints else "")
-                + f" -> about {seconds_text(self.estimated_s)}")
+                + f" -> about {seconds_text(self.estimated_s)}{processes}")
 
     def as_dict(self) -> dict:
         return {**asdict(self), "step_s": round(self.step_s, 4), "eval_s": round(self.eval_s, 4),
@@ -99,14 +101,15 @@ def checkpoints_in(first: int, last: int, every: int, total: int) -> int:
 
 
 def plan_training(cfg: TuneConfig, *, rows: int, tokens_per_epoch: int, step_s: float, eval_s: float,
-                  has_val: bool, checkpoint_s: float = 0.0) -> TrainPlan:
+                  has_val: bool, checkpoint_s: float = 0.0, world_size: int = 1) -> TrainPlan:
     """The planned steps for `cfg` on this data, given the measured seconds per step and per validation.
 
     Precedence: [tune] epochs (or the ceiling when unset), then max_steps, then max_minutes, each only
     shortening. With max_minutes the steps are the most whose steps and validations fit the budget (at
-    least 1).
+    least 1). On `world_size` processes a step's global batch is batch_rows x grad_accum x world_size rows,
+    so an epoch has that many times fewer steps (the step time is then each rank's, measured so).
     """
-    steps_per_epoch = math.ceil(math.ceil(rows / cfg.batch_rows) / cfg.grad_accum)
+    steps_per_epoch = math.ceil(math.ceil(rows / cfg.batch_rows) / (cfg.grad_accum * world_size))
     epochs = cfg.epochs if cfg.epochs is not None else EPOCHS_CEILING
     steps, length = epochs * steps_per_epoch, "epochs" if cfg.epochs is not None else "measured"
     if cfg.max_steps is not None and cfg.max_steps < steps:
@@ -131,7 +134,8 @@ def plan_training(cfg: TuneConfig, *, rows: int, tokens_per_epoch: int, step_s: 
     return TrainPlan(steps=steps, epochs=math.ceil(steps / steps_per_epoch), steps_per_epoch=steps_per_epoch,
                      rows=rows, tokens=round(tokens_per_epoch * steps / steps_per_epoch), step_s=step_s,
                      eval_s=eval_s, evals=evals, estimated_s=cost(steps), length=length,
-                     checkpoint_s=checkpoint_s, checkpoints=checkpoints_in(0, steps, cfg.checkpoint_every, steps))
+                     checkpoint_s=checkpoint_s, checkpoints=checkpoints_in(0, steps, cfg.checkpoint_every, steps),
+                     world_size=world_size)
 
 
 def resumed_plan(plan: TrainPlan, start_step: int, step_s: float, eval_s: float, checkpoint_s: float,
@@ -142,6 +146,19 @@ def resumed_plan(plan: TrainPlan, start_step: int, step_s: float, eval_s: float,
                   evals=evals_in(start_step, plan.steps, cfg.eval_every) if plan.eval_s else 0,
                   checkpoints=checkpoints_in(start_step, plan.steps, cfg.checkpoint_every, plan.steps))
     return replace(now, estimated_s=now.estimate(start_step, plan.steps, cfg.eval_every, cfg.checkpoint_every))
+
+
+def warmup_cosine(total_steps: int, warmup_ratio: float):
+    """The learning-rate factor per step: linear warmup over `warmup_ratio` of the planned steps, then cosine to 0."""
+    warmup = max(1, round(total_steps * warmup_ratio)) if warmup_ratio > 0 else 0
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / (warmup + 1)
+        progress = (step - warmup) / max(1, total_steps - warmup)
+        return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+
+    return factor
 
 
 def epoch_stop(accuracy: list[float], *, floor: int = EPOCHS_FLOOR, min_gain: float = MIN_ACCURACY_GAIN) -> str | None:

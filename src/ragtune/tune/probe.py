@@ -13,11 +13,12 @@ import torch
 from ragtune.config import TuneConfig
 from ragtune.tune import checkpoint as ckpt
 from ragtune.tune.data import Batch, collate
+from ragtune.tune.distributed import SINGLE, World, all_max
 from ragtune.tune.loss import token_loss_sum
 
 
 def measure_times(model, train_tok, rows, val_batches: list[Batch], pad_id, cfg: TuneConfig, device: str,
-                  autocast, scratch: Path) -> tuple[float, float, float]:
+                  autocast, scratch: Path, world: World = SINGLE) -> tuple[float, float, float]:
     """Seconds per optimizer step (at this data's mean step size), per validation pass and per checkpoint,
     measured before step 1 on the run's own batches.
 
@@ -25,6 +26,9 @@ def measure_times(model, train_tok, rows, val_batches: list[Batch], pad_id, cfg:
     `seconds = a + b x tokens`, summed over an epoch's micro-batches; the update is timed on a scratch copy
     of the trainable weights, a checkpoint of their size is written under `scratch` and deleted. The model,
     its optimizer and the RNG state are left as they were, so the run is the same as without the measurement.
+    On several processes a rank runs 1/world-size of an epoch's micro-batches and of the validation batches,
+    plus one all-reduce of the gradients per step; rank 0 alone writes checkpoints; and every rank plans with
+    the slowest rank's times (a step waits for it), so all ranks plan the same steps.
     """
     micro = [rows[i: i + cfg.batch_rows] for i in range(0, len(rows), cfg.batch_rows)]
     cost = [len(m) * max(sum(len(train_tok[i].input_ids) for i in row) for row in m) for m in micro]
@@ -43,17 +47,19 @@ def measure_times(model, train_tok, rows, val_batches: list[Batch], pad_id, cfg:
     else:
         per_token = t_large / max(cost[large], 1)
     fixed = max(t_large - per_token * cost[large], 0.0)
-    steps_per_epoch = math.ceil(len(micro) / cfg.grad_accum)
-    step_s = (fixed * len(micro) + per_token * sum(cost)) / steps_per_epoch + _update_s(model, cfg, device)
+    steps_per_epoch = math.ceil(len(micro) / (cfg.grad_accum * world.size))
+    step_s = ((fixed * len(micro) + per_token * sum(cost)) / world.size / steps_per_epoch
+              + _update_s(model, cfg, device) + _all_reduce_s(model, device, world))
     eval_s = 0.0
     if val_batches:
         model.eval()
         first = val_batches[0]
         eval_s = _timed(model, first, device, autocast, False) * sum(b.input_ids.numel() for b in val_batches) \
-            / first.input_ids.numel()
+            / first.input_ids.numel() * (math.ceil(len(val_batches) / world.size) / len(val_batches))
         model.train()
-    checkpoint_s = _checkpoint_s(model, scratch) if cfg.checkpoint_every else 0.0
+    checkpoint_s = _checkpoint_s(model, scratch) if cfg.checkpoint_every and world.main else 0.0
     ckpt.restore_rng_state(rng)
+    step_s, eval_s, checkpoint_s = all_max([step_s, eval_s, checkpoint_s], world)
     return step_s, eval_s, checkpoint_s
 
 
@@ -87,6 +93,22 @@ def _update_s(model, cfg: TuneConfig, device: str) -> float:
         _sync(device)
         seconds.append(time.perf_counter() - tick)
     return seconds[-1]
+
+
+def _all_reduce_s(model, device: str, world: World) -> float:
+    """One all-reduce of gradients the size of the trainable weights (the best of two; 0 on one process)."""
+    if world.size == 1:
+        return 0.0
+    import torch.distributed as dist
+
+    flat = torch.zeros(sum(p.numel() for p in model.parameters() if p.requires_grad), device=device)
+    seconds = []
+    for _ in range(2):
+        tick = time.perf_counter()
+        dist.all_reduce(flat)
+        _sync(device)
+        seconds.append(time.perf_counter() - tick)
+    return min(seconds)
 
 
 def _checkpoint_s(model, scratch: Path) -> float:

@@ -9,6 +9,11 @@ chunk, every other chunk of the batch and every hard negative (LlamaIndex's reci
 for a small embedder on synthetic pairs). A manual loop over the library's loss, so nothing needs the
 `datasets` package; a checkpoint every `save_every` steps (weights, optimizer, RNG, position) lets a killed
 run continue where it stopped.
+
+Under `torchrun` or `accelerate launch` each rank embeds an equal, contiguous slice of every batch, the loss
+gathers the other ranks' embeddings (sentence-transformers' `gather_across_devices`), so every question still
+meets the whole batch's chunks as negatives, and the gradients are averaged over ranks: the step one process
+takes on the whole batch. A batch is cut to a multiple of the number of processes for that.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from ragtune.errors import TuneError
 from ragtune.index import ChunkIndex
 from ragtune.questions import Question
 from ragtune.tune.checkpoint import restore_rng_state, rng_state
+from ragtune.tune.distributed import (World, all_sum, check_world_size, even_shard, from_main, gather, join_world,
+                                      seed_rank, share_weights, sum_gradients)
 
 MODEL_DIR = "retriever"
 STATE = "retriever_state.pt"
@@ -102,43 +109,83 @@ def train_retriever(model, triples: Sequence[Triple], out: Path, cfg: RetrieverC
         order = order[:cfg.max_pairs]
     batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
     batches = [b for b in batches if len(b) > 1] or batches  # a batch of one has no in-batch negatives
+    world = join_world()
+    batches = _even_batches(batches, world)
     total = len(batches) * cfg.epochs
     model.train()
-    loss_fn = MultipleNegativesRankingLoss(model, scale=cfg.scale)
+    share_weights(list(model.parameters()), world)
+    seed_rank(cfg.seed, world)
+    loss_fn = MultipleNegativesRankingLoss(model, scale=cfg.scale, **_gathered(MultipleNegativesRankingLoss, world))
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
     warm = max(1, int(total * cfg.warmup))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
     step, losses, start = 0, [], time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
+    from_main(lambda: out.mkdir(parents=True, exist_ok=True), world)
     state_file = out / STATE
     if state_file.is_file():
         state = torch.load(state_file, weights_only=False)
+        check_world_size(state.get("world_size", 1), world, f"the retriever run in {out}")
         if state["total"] != total or state["pairs"] != len(triples):
             raise TuneError(f"{state_file} belongs to another training set; remove it or start a new run.")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        restore_rng_state(state["rng"])
+        restore_rng_state(state.get("rank_rng", [state["rng"]])[world.rank])
         step, losses = state["step"], state["losses"]
     device = next(model.parameters()).device
     while step < total:
         batch = [triples[i] for i in batches[step % len(batches)]]
-        features = [_features(model, [getattr(t, part) for t in batch], device)
+        mine = even_shard(batch, world) if world.size > 1 else batch
+        features = [_features(model, [getattr(t, part) for t in mine], device)
                     for part in ("question", "positive", "negative")]
         loss = loss_fn(features, labels=None)
         loss.backward()
+        sum_gradients(list(model.parameters()), world, scale=1 / world.size)  # the mean of the ranks' losses
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         step += 1
-        losses.append(float(loss.detach()))
-        if progress:
+        losses.append(all_sum([float(loss.detach())], world)[0] / world.size)
+        if progress and world.main:
             progress(step, total, losses[-1])
         if step % cfg.save_every == 0 and step < total:
-            _save_state(state_file, model, optimizer, scheduler, step, losses, total, len(triples))
+            rngs = gather(rng_state(), world)
+            from_main(lambda: _save_state(state_file, model, optimizer, scheduler, step, losses, total, len(triples),
+                                          rngs), world)
     model.eval()
+    from_main(lambda: _save_model(model, out, state_file), world)
+    return {"pairs": len(order), "pairs_available": len(triples), "steps": total, "epochs": cfg.epochs, "batch_size": cfg.batch_size,
+            "world_size": world.size, "lr": cfg.lr, "loss_first": losses[0], "loss_last": float(np.mean(losses[-5:])),
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
+def _even_batches(batches: list[list[int]], world: World) -> list[list[int]]:
+    """Every batch cut to a multiple of the number of processes (each rank embeds an equal slice)."""
+    if world.size == 1:
+        return batches
+    even = [b[: len(b) - len(b) % world.size] for b in batches if len(b) >= max(2, world.size)]
+    if not even:
+        raise TuneError(f"no batch of the retriever's pairs can be shared by {world.size} processes; train with "
+                        "fewer processes or a larger batch_size.")
+    return even
+
+
+def _gathered(loss_type, world: World) -> dict:
+    """The loss option that gathers embeddings across ranks (none on one process)."""
+    if world.size == 1:
+        return {}
+    import inspect
+
+    if "gather_across_devices" not in inspect.signature(loss_type).parameters:
+        raise TuneError("training the retriever on several processes needs sentence-transformers 5.1 or newer "
+                        "(gather_across_devices); upgrade it or train on one process.")
+    return {"gather_across_devices": True}
+
+
+def _save_model(model, out: Path, state_file: Path) -> None:
+    """The trained model into `out/retriever` (staged, then renamed into place); the resume state goes."""
     target = out / MODEL_DIR
     staged = out / f".{MODEL_DIR}.tmp"
     shutil.rmtree(staged, ignore_errors=True)
@@ -146,9 +193,6 @@ def train_retriever(model, triples: Sequence[Triple], out: Path, cfg: RetrieverC
     shutil.rmtree(target, ignore_errors=True)
     staged.rename(target)
     state_file.unlink(missing_ok=True)
-    return {"pairs": len(order), "pairs_available": len(triples), "steps": total, "epochs": cfg.epochs, "batch_size": cfg.batch_size,
-            "lr": cfg.lr, "loss_first": losses[0], "loss_last": float(np.mean(losses[-5:])),
-            "seconds": round(time.perf_counter() - start, 1)}
 
 
 def _features(model, texts: list[str], device) -> dict[str, torch.Tensor]:
@@ -157,9 +201,13 @@ def _features(model, texts: list[str], device) -> dict[str, torch.Tensor]:
 
 
 def _save_state(path: Path, model, optimizer, scheduler, step: int, losses: list[float], total: int,
-                pairs: int) -> None:
-    """Written beside and renamed into place: a kill never leaves half a state file."""
+                pairs: int, rngs: list[dict]) -> None:
+    """Written beside and renamed into place: a kill never leaves half a state file. `rngs`: every rank's RNG
+    state (rank 0's first)."""
     staged = path.with_suffix(".tmp")
-    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                "rng": rng_state(), "step": step, "losses": losses, "total": total, "pairs": pairs}, staged)
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+             "rng": rngs[0], "step": step, "losses": losses, "total": total, "pairs": pairs}
+    if len(rngs) > 1:
+        state |= {"rank_rng": rngs, "world_size": len(rngs)}
+    torch.save(state, staged)
     staged.replace(path)

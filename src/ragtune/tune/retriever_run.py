@@ -1,6 +1,7 @@
 """`ragtune tune --retriever` over a project: a `retriever-<time>` run folder holding the fine-tuned embedder
 (`retriever/`), its training card and the chunks it embedded (`index/`, synced with the project's index by
-every later `ragtune ingest`). The `rag-ftr` and `ft+rag-ftr` variants read that index."""
+every later `ragtune ingest`). The `rag-ftr` and `ft+rag-ftr` variants read that index. Under `torchrun` every
+rank trains; rank 0 alone mines the pairs, writes the run folder and builds its index."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ragtune.project import Project
 from ragtune.questions import load_questions
 from ragtune.runs import (CARD, RETRIEVER_DIR, TrainingRun, file_hash, find_training_run, new_run_id,
                           read_training_run, write_json, write_training_run)
+from ragtune.tune.distributed import from_main, join_world, rank_device
 from ragtune.tune.retriever import RetrieverConfig, mine_triples, train_retriever
 
 KIND = "retriever"
@@ -41,6 +43,7 @@ def tune_retriever(proj: Project, *, run: str | None = None, resume: bool = Fals
     from sentence_transformers import SentenceTransformer
 
     runs = proj.settings.runs_dir
+    world = join_world()
     if resume:
         info = find_training_run(runs, KIND, run, done=False) if run is None else read_training_run(runs / run)
         if info.status == "done":
@@ -58,23 +61,42 @@ def tune_retriever(proj: Project, *, run: str | None = None, resume: bool = Fals
         record = {"kind": KIND, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "status": "running",
                   "base_model": proj.settings.models.embedder,
                   "data": {"train": str(train.resolve()), "train_hash": file_hash(train)}, "config": asdict(cfg)}
-        run_id = run or new_run_id(KIND, runs)
-        write_training_run(runs / run_id, record)
-        info = read_training_run(runs / run_id)
+        info = read_training_run(runs / from_main(lambda: _new_run(runs, run, record), world))
     folder = proj.ingested_folder()
     if folder is None:
         raise ProjectError("the retriever's index is built from the folder last ingested, and there is none: "
                            "run `ragtune ingest FOLDER` first.")
     questions = load_questions(record["data"]["train"])
-    mined = time.perf_counter()
-    triples = mine_triples(proj.index, questions, limit=cfg.max_pairs, seed=cfg.seed)
-    mined = time.perf_counter() - mined
+    triples, mined = from_main(lambda: _mined(proj, questions, cfg), world)  # every rank trains on rank 0's pairs
     device = proj.settings.models.device
+    if world.size > 1:
+        from ragtune.models.device import resolve_device
+
+        device = rank_device(resolve_device(device), world)
     model = SentenceTransformer(str(embedder_path(proj)), device=None if device == "auto" else device,
                                 local_files_only=True)
     trained = train_retriever(model, triples, info.path, cfg, progress=progress)
+    card = from_main(lambda: _index_and_card(proj, info, record, trained, len(questions), mined, folder,
+                                             index_progress), world)
+    return read_training_run(info.path), card
+
+
+def _new_run(runs: Path, run: str | None, record: dict) -> str:
+    run_id = run or new_run_id(KIND, runs)
+    write_training_run(runs / run_id, record)
+    return run_id
+
+
+def _mined(proj: Project, questions, cfg: RetrieverConfig) -> tuple[list, float]:
+    start = time.perf_counter()
+    return mine_triples(proj.index, questions, limit=cfg.max_pairs, seed=cfg.seed), time.perf_counter() - start
+
+
+def _index_and_card(proj: Project, info: TrainingRun, record: dict, trained: dict, questions: int, mined: float,
+                    folder: Path, index_progress) -> dict:
+    """The run marked done, its index embedded with the trained model, its card written."""
     started = time.perf_counter()
-    card = trained | {"questions": len(questions), "mining_s": round(mined, 1), "base_model": record["base_model"]}
+    card = trained | {"questions": questions, "mining_s": round(mined, 1), "base_model": record["base_model"]}
     write_training_run(info.path, {**record, "status": "done", "steps": trained["steps"]})  # now it opens
     try:
         index = proj.retriever_index(info.id)
@@ -90,4 +112,4 @@ def tune_retriever(proj: Project, *, run: str | None = None, resume: bool = Fals
     write_json(info.path / CARD, card)
     if not (info.path / RETRIEVER_DIR).is_dir():
         raise TuneError(f"{info.path / RETRIEVER_DIR} was not written.")
-    return read_training_run(info.path), card
+    return card

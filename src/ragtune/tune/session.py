@@ -1,5 +1,6 @@
 """`ragtune tune` and `ragtune export` over a project: a LoRA run into `runs/<id>/`, resumable, and the
-merged export of a finished run. The run folder's format is `ragtune.runs`."""
+merged export of a finished run. The run folder's format is `ragtune.runs`. Under `torchrun` every rank runs
+`tune_project`; rank 0 alone writes the run folder (`ragtune.tune.distributed`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ragtune.errors import ProjectError, TuneError
 from ragtune.project import Project
 from ragtune.runs import (TRAINING_KINDS, TrainingRun, file_hash, find_training_run, new_run_id, read_training_run,
                           write_training_run)
+from ragtune.tune.distributed import from_main, join_world
 
 if TYPE_CHECKING:
     from ragtune.tune.plan import TrainPlan
@@ -31,6 +33,7 @@ def tune_project(proj: Project, *, raft: bool = False, train: str | Path | None 
     `with_passages`) for the `task-ft` and `task-ft+rag` variants ("" = the `[behaviour] task`)."""
     from ragtune.tune.train import train_lora
 
+    world = join_world()  # one rank of several under torchrun / accelerate launch
     kind = "raft" if raft else "ft"
     if task is not None:
         if raft:
@@ -40,7 +43,8 @@ def tune_project(proj: Project, *, raft: bool = False, train: str | Path | None 
             from ragtune.behaviour.task import open_task
             from ragtune.tune.task_data import task_training_files
 
-            train, val = task_training_files(proj, open_task(proj, task or None), with_passages=with_passages)
+            train, val = from_main(lambda: task_training_files(proj, open_task(proj, task or None),
+                                                               with_passages=with_passages), world)
     elif with_passages:
         raise ProjectError("--with-passages trains on a task's examples with passages; pass --task FILE too.")
     runs = proj.settings.runs_dir
@@ -57,13 +61,17 @@ def tune_project(proj: Project, *, raft: bool = False, train: str | Path | None 
         cfg = TuneConfig(**record["config"])
     else:
         record, cfg = _new_record(proj, kind, train, val, cfg)
-        run_id = run or new_run_id(kind, runs)
-        write_training_run(runs / run_id, record)
-        info = read_training_run(runs / run_id)
+        info = read_training_run(runs / from_main(lambda: _new_run(runs, run or new_run_id(kind, runs), record), world))
     result = train_lora(proj.base_model_path(), record["data"]["train"], record["data"]["val"], info.path, cfg,
                         resume=resume, progress=progress, on_plan=on_plan)
-    write_training_run(info.path, {**record, "status": "done", "steps": result.steps})
+    from_main(lambda: write_training_run(info.path, {**record, "status": "done", "steps": result.steps}), world)
     return read_training_run(info.path), result
+
+
+def _new_run(runs: Path, run_id: str, record: dict) -> str:
+    """Write a new run's `run.json` (rank 0 alone, under torchrun) and return its id."""
+    write_training_run(runs / run_id, record)
+    return run_id
 
 
 def _new_record(proj: Project, kind: str, train: str | Path | None, val: str | Path | None,

@@ -141,7 +141,7 @@ def available_variants(proj: Project, *, task: bool = False) -> list[str]:
     """The variants this project can run now: retrieval needs an index, adapters a finished run. `task`:
     those that answer a task (base, fewshot, rag, fewshot+rag, task-ft, task-ft+rag, your own), in that order;
     else those that answer questions (no few-shot or task-trained variants)."""
-    indexed = proj.settings.index_dir.exists() and proj.index.stats().chunks > 0
+    indexed = proj.has_index() and proj.index.stats().chunks > 0
     known = project_variants(proj.settings)
     if task:
         known = {n: known[n] for n in TASK_STANDARD} | {n: v for n, v in known.items() if n not in VARIANTS}
