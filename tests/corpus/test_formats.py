@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ragtune.errors import UnreadableDocument
+from ragtune.corpus.encoding import Decoded
 from ragtune.corpus.formats import decode_text, read_html, read_markdown, read_pdf, read_text
 
 HTML = b"""<!doctype html><html><head><title>Warranty terms</title>
@@ -70,8 +71,8 @@ def test_text_title_is_first_short_line_or_stem():
 
 
 def test_decoding_normalises_newlines_and_reads_utf16_and_bom():
-    assert decode_text(b"\xef\xbb\xbfa\r\nb\rc") == "a\nb\nc"
-    assert decode_text("héllo\r\n".encode("utf-16")) == "héllo\n"
+    assert decode_text(b"\xef\xbb\xbfa\r\nb\rc") == Decoded("a\nb\nc", "utf-8")
+    assert decode_text("héllo\r\n".encode("utf-16")) == Decoded("héllo\n", "utf-16")
 
 
 @pytest.mark.parametrize(

@@ -58,11 +58,22 @@ def test_a_second_writer_waits_and_plans_from_what_the_first_wrote(store):
 def test_a_writer_that_cannot_get_the_lock_in_time_says_who_holds_it(store):
     holder = store.open("ix", HashEmbedder())
     waiting = store.open("ix", HashEmbedder(), lock_timeout_s=0.5)
-    with holder.writing():
-        start = time.monotonic()
-        with pytest.raises(IndexLockedError, match=f"written by {socket.gethostname()} \\(pid {os.getpid()}"):
-            waiting.sync([Document("a", "x")], paragraph_chunker)
-        assert 0.5 <= time.monotonic() - start < 5
+    held, release = threading.Event(), threading.Event()
+
+    def hold():  # another thread: within one thread the lock nests (an ingest reads its folder, then syncs)
+        with holder.writing():
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(30)
+    start = time.monotonic()
+    with pytest.raises(IndexLockedError, match=f"written by {socket.gethostname()} \\(pid {os.getpid()}"):
+        waiting.sync([Document("a", "x")], paragraph_chunker)
+    assert 0.5 <= time.monotonic() - start < 5
+    release.set()
+    thread.join(30)
     waiting.sync([Document("a", "x")], paragraph_chunker)  # released: it goes ahead
     assert waiting.doc_ids() == ["a"]
 

@@ -55,6 +55,7 @@ def ingest(
                 _ = proj.index
         report = proj.ingest(path, rebuild=rebuild, progress=progress, engine=engine, address=address, actors=actors)
     print_skipped(report.load)
+    print_encodings(report.load)
     s = report.sync
     console.print(
         f"Indexed {len(report.load.documents)} documents: {len(s.added)} added, {len(s.changed)} changed, "
@@ -74,6 +75,19 @@ def print_skipped(loaded) -> None:
     table.add_column("reason")
     for s in loaded.skipped:
         table.add_row(s.path, s.reason)
+    err.print(table)
+
+
+def print_encodings(loaded) -> None:
+    """The files read in another encoding than UTF-8, on stderr: a detected encoding can be wrong, so the user
+    checks them (or saves them as UTF-8)."""
+    if not loaded.encodings:
+        return
+    table = Table(title=f"{len(loaded.encodings)} file(s) not in UTF-8, read as", title_style="bold")
+    table.add_column("file")
+    table.add_column("encoding")
+    for path, encoding in sorted(loaded.encodings.items()):
+        table.add_row(path, encoding)
     err.print(table)
 
 

@@ -6,7 +6,6 @@ a file that cannot become a document raises `UnreadableDocument` with the reason
 
 from __future__ import annotations
 
-import codecs
 import io
 import logging
 import re
@@ -14,10 +13,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ragtune.errors import UnreadableDocument
+from ragtune.corpus.encoding import UTF8, Decoded, decode
 from ragtune.corpus.html_markdown import html_to_markdown
 
 MAX_TITLE_CHARS = 120
-_UTF8_BOM = codecs.BOM_UTF8
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _ATX_H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _SETEXT = re.compile(r"^([^\s#>|\-*+=][^\n]*)\n(=+|-{3,})[ \t]*$", re.MULTILINE)
@@ -26,58 +25,43 @@ _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 @dataclass(frozen=True)
 class Parsed:
-    """What a reader extracts from one file."""
+    """What a reader extracts from one file; `encoding` is what a text file was read as (a PDF: UTF-8)."""
 
     text: str
     title: str
     page_starts: tuple[int, ...] = ()
+    encoding: str = UTF8
 
 
-def decode_text(data: bytes, fallback_encoding: str | None = None) -> str:
-    """Bytes -> str with `\\n` line ends; refuses binary data and invalid UTF-8 with a reason that names the byte."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return _normalise_newlines(data.decode("utf-16"))
-        except UnicodeDecodeError as e:
-            raise UnreadableDocument(f"invalid UTF-16 at byte offset {e.start}: save the file as UTF-8") from None
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise UnreadableDocument(
-            f"binary file (NUL byte at offset {nul}): only text, markdown, HTML, PDF and JSONL files are read"
-        )
-    skip = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
-    try:
-        text = data[skip:].decode("utf-8")
-    except UnicodeDecodeError as e:
-        if fallback_encoding:
-            try:
-                return _normalise_newlines(data.decode(fallback_encoding))
-            except (LookupError, UnicodeDecodeError):
-                pass
-        raise UnreadableDocument(f"invalid UTF-8 at byte offset {e.start + skip}: save the file as UTF-8") from None
-    return _normalise_newlines(text)
+def decode_text(data: bytes, fallback_encoding: str | None = None) -> Decoded:
+    """Bytes -> text with `\\n` line ends and the encoding it was read as (`ragtune.corpus.encoding`: UTF-8
+    first, then `fallback_encoding`, then detection); binary or undecidable bytes are refused with the reason."""
+    decoded = decode(data, fallback_encoding)
+    return Decoded(_normalise_newlines(decoded.text), decoded.encoding)
 
 
 def read_text(data: bytes, stem: str) -> Parsed:
-    text = _require_text(decode_text(data), "empty file (no text)")
-    return Parsed(text, first_line_title(text, stem))
+    decoded = decode_text(data)
+    text = _require_text(decoded.text, "empty file (no text)")
+    return Parsed(text, first_line_title(text, stem), encoding=decoded.encoding)
 
 
 def read_markdown(data: bytes, stem: str) -> Parsed:
     """Markdown is the normal form already; setext headings become `#` headings so the chunker sees them."""
-    text = decode_text(data)
-    text = _SETEXT.sub(lambda m: ("# " if m.group(2)[0] == "=" else "## ") + m.group(1).strip(), text)
+    decoded = decode_text(data)
+    text = _SETEXT.sub(lambda m: ("# " if m.group(2)[0] == "=" else "## ") + m.group(1).strip(), decoded.text)
     text = _require_text(text, "empty file (no text)")
     h1 = _ATX_H1.search(text)
-    return Parsed(text, h1.group(1).strip() if h1 else stem)
+    return Parsed(text, h1.group(1).strip() if h1 else stem, encoding=decoded.encoding)
 
 
 def read_html(data: bytes, stem: str) -> Parsed:
     """HTML -> markdown via BeautifulSoup; a non-UTF-8 page is decoded with the charset its <meta> declares."""
     declared = _META_CHARSET.search(data[:4096])
-    text, title = html_to_markdown(decode_text(data, declared.group(1).decode("ascii") if declared else None))
+    decoded = decode_text(data, declared.group(1).decode("ascii") if declared else None)
+    text, title = html_to_markdown(decoded.text)
     text = _require_text(text, "no visible text in the HTML page")
-    return Parsed(text, title or stem)
+    return Parsed(text, title or stem, encoding=decoded.encoding)
 
 
 def read_pdf(data: bytes, stem: str) -> Parsed:

@@ -1,7 +1,8 @@
 """JSONL corpora: one document per line, `{"id", "text", "title"?, "metadata"?}`.
 
 A bad line is reported by its line number and the other lines are still loaded, so one stray
-line in a million-line export does not lose the rest.
+line in a million-line export does not lose the rest. A file in another encoding than UTF-8 is read
+whole in the one `ragtune.corpus.encoding` detects, as a text file is.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ import json
 from typing import Any
 
 from ragtune.corpus.document import Document
+from ragtune.corpus.encoding import UTF8, decode
 from ragtune.errors import UnreadableDocument
 
 LINE_FORMAT = 'expected {"id": ..., "text": ..., "title"?: ..., "metadata"?: {...}}'
 
 
-def read_jsonl(data: bytes, rel_path: str) -> tuple[list[Document], list[tuple[int, str]]]:
-    """Return the documents and the problems as (line number, reason); the file's own path goes in metadata."""
+def read_jsonl(data: bytes, rel_path: str) -> tuple[list[Document], list[tuple[int, str]], str]:
+    """The documents, the problems as (line number, reason) and the encoding the file was read as; the file's
+    own path goes in metadata."""
+    data, encoding = _as_utf8(data)
     nul = data.find(b"\x00")
     if nul >= 0:
         raise UnreadableDocument(f"binary file (NUL byte at offset {nul}), not JSON lines")
@@ -41,7 +45,19 @@ def read_jsonl(data: bytes, rel_path: str) -> tuple[list[Document], list[tuple[i
         docs.append(doc)
     if not docs and not problems:
         raise UnreadableDocument("empty file (no JSON lines)")
-    return docs, problems
+    return docs, problems, encoding
+
+
+def _as_utf8(data: bytes) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes and the encoding it was read as. UTF-8 stays as it is; bytes no encoding reads
+    confidently stay too, so each line that is not UTF-8 is reported by its number, as before detection."""
+    try:
+        decoded = decode(data)
+    except UnreadableDocument:
+        return data, UTF8
+    if decoded.encoding == UTF8:
+        return data, UTF8
+    return decoded.text.encode(UTF8), decoded.encoding
 
 
 def _parse_line(raw: bytes, rel_path: str) -> Document:

@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 from ragtune.corpus.document import Document
 from ragtune.errors import CorpusError, UnreadableDocument
+from ragtune.corpus.encoding import UTF8
 from ragtune.corpus.formats import READERS
 from ragtune.corpus.jsonl import read_jsonl
 
@@ -31,11 +32,13 @@ class Skipped:
 
 @dataclass(frozen=True)
 class LoadResult:
-    """The documents loaded, the files skipped with reasons, and files ignored for their extension."""
+    """The documents loaded, the files skipped with reasons, files ignored for their extension, and the files
+    not read as UTF-8 with the encoding each was read as (detected ones may be wrong: the user checks them)."""
 
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    encodings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,12 @@ class RawFile:
 
 @dataclass(frozen=True)
 class FileLoad:
-    """What one file gave: its documents, and what was skipped with reasons."""
+    """What one file gave: its documents, what was skipped with reasons, and the encoding it was read as."""
 
     rel: str
     documents: list[Document]
     skipped: list[Skipped]
+    encoding: str = UTF8
 
 
 Parse = Callable[[Iterable[RawFile]], Iterable[FileLoad]]  # files in order -> what each gave, in the same order
@@ -78,9 +82,12 @@ def load_corpus(path: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_M
         raise CorpusError(f"{root} does not exist: give a folder of documents or one document file")
     documents: list[Document] = []
     loaded_from: dict[str, str] = {}
+    encodings: dict[str, str] = {}
     raw = (read_file(file, rel, max_file_bytes) for file, rel in files)
     for loaded in (parse or parse_files)(raw):
         skipped.extend(loaded.skipped)
+        if loaded.encoding != UTF8:
+            encodings[loaded.rel] = loaded.encoding
         for doc in loaded.documents:
             if doc.id in loaded_from:
                 skipped.append(Skipped(loaded.rel, f"duplicate document id {doc.id!r} (already loaded from "
@@ -88,14 +95,15 @@ def load_corpus(path: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_M
                 continue
             loaded_from[doc.id] = loaded.rel
             documents.append(doc)
-    return LoadResult(documents, skipped, ignored)
+    return LoadResult(documents, skipped, ignored, encodings)
 
 
 def load_file(file: str | os.PathLike[str], rel: str, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
     """One file's documents with ids as if it sat at `rel` under the loaded folder (the server stages an
     upload elsewhere before it takes that place); an unreadable file comes back as skipped."""
     loaded = parse_file(read_file(Path(file), rel, max_file_bytes))
-    return LoadResult(loaded.documents, loaded.skipped, [])
+    encodings = {} if loaded.encoding == UTF8 else {rel: loaded.encoding}
+    return LoadResult(loaded.documents, loaded.skipped, [], encodings)
 
 
 def read_file(file: Path, rel: str, max_bytes: int) -> RawFile:
@@ -119,7 +127,8 @@ def parse_file(raw: RawFile) -> FileLoad:
     try:
         if raw.error:
             raise UnreadableDocument(raw.error)
-        return FileLoad(raw.rel, _parse(raw, skipped), skipped)
+        documents, encoding = _parse(raw, skipped)
+        return FileLoad(raw.rel, documents, skipped, encoding)
     except UnreadableDocument as e:
         return FileLoad(raw.rel, [], [*skipped, Skipped(raw.rel, str(e))])
     except Exception as e:  # a reader bug must not cost the user the other files
@@ -130,18 +139,20 @@ def _unexpected(e: Exception) -> str:
     return f"unexpected error ({type(e).__name__}: {e}); please report this file"
 
 
-def _parse(raw: RawFile, skipped: list[Skipped]) -> list[Document]:
+def _parse(raw: RawFile, skipped: list[Skipped]) -> tuple[list[Document], str]:
+    """The file's documents and the encoding it was read as."""
     rel, data = raw.rel, raw.data
     if not data.strip():
         raise UnreadableDocument("empty file (no text)")
     if raw.suffix == ".jsonl":
-        docs, problems = read_jsonl(data, rel)
+        docs, problems, encoding = read_jsonl(data, rel)
         skipped.extend(Skipped(f"{rel}:{line}", reason) for line, reason in problems)
-        return docs
+        return docs, encoding
     source, reader = READERS[raw.suffix]
     parsed = reader(data, Path(rel).stem)
     metadata = {"path": rel, "source": source}
-    return [Document(id=rel, text=parsed.text, title=parsed.title, metadata=metadata, page_starts=parsed.page_starts)]
+    doc = Document(id=rel, text=parsed.text, title=parsed.title, metadata=metadata, page_starts=parsed.page_starts)
+    return [doc], parsed.encoding
 
 
 def _read_bytes(file: Path, max_bytes: int) -> bytes:
@@ -167,11 +178,19 @@ def _too_large(size: int, limit: int) -> str:
     return f"file too large: {size:,} bytes > limit {limit:,} bytes; split it or raise max_file_bytes"
 
 
-def _walk(root: Path) -> tuple[list[tuple[Path, str]], list[str], list[Skipped]]:
-    """Supported files (path, relative posix path) sorted, ignored files, unreadable folders.
+def inside(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
+    """Whether `path`, its links resolved, lies in the folder `root` (itself resolved)."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
-    Symlinked folders are followed once each (a link cycle cannot loop).
+
+def _walk(root: Path) -> tuple[list[tuple[Path, str]], list[str], list[Skipped]]:
+    """Supported files (path, relative posix path) sorted, ignored files, unreadable folders and links.
+
+    Nothing outside `root` is ever read: a symbolic link (to a file or a folder) whose target lies outside it is
+    skipped and reported; one inside it is followed, each folder once (a link cycle cannot loop).
     """
+    root_real = os.path.realpath(root)
     files: list[tuple[Path, str]] = []
     ignored: list[str] = []
     skipped: list[Skipped] = []
@@ -192,8 +211,11 @@ def _walk(root: Path) -> tuple[list[tuple[Path, str]], list[str], list[Skipped]]
             if entry.name.startswith("."):
                 continue
             rel = prefix + entry.name
+            if entry.is_symlink() and not inside(entry.path, root_real):
+                skipped.append(Skipped(rel, "a symbolic link to a place outside the documents folder: not followed"))
+                continue
             try:
-                is_dir = entry.is_dir()  # follows symlinks
+                is_dir = entry.is_dir()  # follows symlinks (inside the folder)
             except OSError:
                 is_dir = False
             if is_dir:

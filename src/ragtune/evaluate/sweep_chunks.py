@@ -76,11 +76,12 @@ def adopt_index(proj: Project, size: ChunkSize, run_dir: Path) -> None:
                            f"{proj.settings.index_uri}. Run the sweep on a local copy, then `ragtune ingest --rebuild` "
                            "there with the chosen [chunking].")
     new = run_dir / f"{INDEX_PREFIX}{size.tokens}"
-    for name in ("ingested_from.json",):
-        if (index_dir / name).is_file():
-            shutil.copy2(index_dir / name, new / name)
-    shutil.move(str(index_dir), str(run_dir / "index-before"))
-    shutil.move(str(new), str(index_dir))
+    with proj.writing():  # no other writer (a server, an ingest) while the folders change places
+        for name in ("ingested_from.json",):
+            if (index_dir / name).is_file():
+                shutil.copy2(index_dir / name, new / name)
+        shutil.move(str(index_dir), str(run_dir / "index-before"))
+        shutil.move(str(new), str(index_dir))
     adopted = Project(proj.settings.root, load_settings(proj.settings.root))
     retriever = adopted.active_retriever_index(rebuild=True)
     folder = adopted.ingested_folder()

@@ -37,19 +37,33 @@ def holder() -> dict:
     return {"host": socket.gethostname(), "pid": os.getpid(), "since": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
 
+_held = threading.local()  # the locations this thread holds: a writer may nest (read the folder, then sync)
+
+
 @contextlib.contextmanager
 def writer_lock(location: str, storage_options: Mapping[str, str] | None = None,
                 timeout_s: float = 600.0) -> Iterator[None]:
-    """Hold the writer lock of the index at `location` for the `with` block."""
+    """Hold the writer lock of the index at `location` for the `with` block; a thread that already holds it
+    (an ingest reading its folder under the lock, then syncing) goes on, another thread waits like another
+    process."""
+    held: set[str] = getattr(_held, "locations", None) or set()
+    _held.locations = held
+    if location in held:
+        yield
+        return
     if location.startswith("s3://"):
-        with _s3_lease(location, dict(storage_options or {}), timeout_s):
-            yield
+        lock = _s3_lease(location, dict(storage_options or {}), timeout_s)
     elif "://" in location:
         log.warning("no writer lock for %s: run one writer at a time (docs/scale.md)", location)
-        yield
+        lock = contextlib.nullcontext()
     else:
-        with _file_lock(Path(location), timeout_s):
+        lock = _file_lock(Path(location), timeout_s)
+    with lock:
+        held.add(location)
+        try:
             yield
+        finally:
+            held.discard(location)
 
 
 def _locked_message(location: str, found: dict, waited: float) -> str:

@@ -24,6 +24,7 @@ from ragtune.serve.batcher import Busy
 from ragtune.serve.errors import ApiError
 from ragtune.serve.schemas import ChatRequest, EmbeddingRequest, RetrieveRequest
 from ragtune.models.protocols import Completion
+from ragtune.serve.scope import documents_of, scoped_answerer, visible_answerers
 from ragtune.serve.state import Served
 from ragtune.serve.weights import conversation, prompt_logprobs
 from ragtune.variants import Answerer, search_with
@@ -31,19 +32,25 @@ from ragtune.variants import Answerer, search_with
 
 def add_answer_routes(app: FastAPI, s: Served) -> None:
     @app.get("/v1/models")
-    def models() -> dict:
+    def models(request: Request) -> dict:
+        documents = documents_of(request)
         variants = [{"id": name, "object": "model", "created": 0, "owned_by": "ragtune", "ragtune": a.describe()}
-                    for name, a in s.answerers.items()]
+                    for name, a in visible_answerers(s, documents).items()]
         weights = [{"id": name, "object": "model", "created": 0, "owned_by": "ragtune",
                     "ragtune": {"weights": True, "generator": g.name}} for name, g in s.weights.items()]
-        return {"object": "list", "data": variants + weights}
+        return {"object": "list", "data": variants + (weights if documents is None else [])}
 
     @app.post("/v1/chat/completions")
     async def chat(body: ChatRequest, request: Request):
         request.state.variant = body.model
+        documents = documents_of(request)
         if body.model in s.weights:
+            if documents is not None:
+                raise ApiError(403, "a weights model learned from every document; this key sees only some of them.",
+                               "insufficient_scope", "model")
             return await _weights_chat(s, body)
-        who = _variant(s.answerers, body.model)
+        _variant(s.answerers, body.model)
+        who = scoped_answerer(s, body.model, documents)
         question = next((m.text() for m in reversed(body.messages) if m.role == "user"), "").strip()
         if not question:
             raise ApiError(400, "messages: the last user message is empty; it is the question.", "invalid_request",
@@ -54,7 +61,7 @@ def add_answer_routes(app: FastAPI, s: Served) -> None:
                            "invalid_request", "max_tokens")
         who = replace(who, max_new_tokens=asked,
                       temperature=who.temperature if body.temperature is None else body.temperature)
-        answer = await queued(s, (body.model, who.max_new_tokens, who.temperature), question, who.answer)
+        answer = await queued(s, (body.model, documents, who.max_new_tokens, who.temperature), question, who.answer)
         s.metrics.answered(body.model, answer.completion.prompt_tokens, answer.completion.completion_tokens)
         text, finish = cut_at_stop(answer.text, body.stop, answer.completion.completion_tokens >= asked)
         reply = _completion(body.model, answer, text, finish)
@@ -72,8 +79,9 @@ def add_answer_routes(app: FastAPI, s: Served) -> None:
                 "usage": {"prompt_tokens": words, "total_tokens": words}}
 
     @app.post("/v1/retrieve")
-    async def retrieve(body: RetrieveRequest) -> dict:
-        search = search_with(s.proj, body.retriever, body.k, body.filters)
+    async def retrieve(body: RetrieveRequest, request: Request) -> dict:
+        documents = documents_of(request)
+        search = search_with(s.proj, body.retriever, body.k, body.filters + ([documents] if documents else []))
         hits = await run_in_threadpool(search, body.question)
         return {"object": "list", "index_version": s.proj.index.version,
                 "data": [{"rank": n, "chunk_id": h.chunk_id, "doc_id": h.doc_id, "title": h.title, "text": h.text,

@@ -24,7 +24,7 @@ from ragtune.serve.batcher import Batcher
 from ragtune.serve.documents import DocumentStore
 from ragtune.serve.documents_api import add_document_routes, add_page_routes
 from ragtune.serve.errors import error_response, install_handlers
-from ragtune.serve.guard import BodyLimit, api_keys, key_ok
+from ragtune.serve.guard import BodyLimit, api_keys, key_of, scope_of
 from ragtune.serve.metrics import Metrics
 from ragtune.serve.state import Served, SerializedEmbedder
 from ragtune.serve.weights import weights_models
@@ -61,9 +61,15 @@ def create_app(proj: Project, settings: ServeSettings | None = None, names: list
     @app.middleware("http")
     async def authenticate_and_count(request: Request, call_next):
         start, path = time.perf_counter(), request.url.path
-        if keys and not _open(path) and not key_ok(request.headers.get("authorization"), keys):
+        key = key_of(request.headers.get("authorization"), keys) if keys else None
+        request.state.key = key
+        needed = scope_of(request.method, path)
+        if keys and not _open(path) and key is None:
             response = error_response(401, "a valid API key is required: send `Authorization: Bearer <key>`.",
                                       "invalid_api_key")
+        elif key is not None and needed not in key.scopes:
+            response = error_response(403, f"this key may not do this: it needs the {needed} scope (the key has "
+                                      f"{', '.join(sorted(key.scopes))}).", "insufficient_scope")
         else:
             response = await call_next(request)
         route = getattr(request.scope.get("route"), "path", "unmatched")

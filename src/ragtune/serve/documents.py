@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragtune.corpus import SUPPORTED_SUFFIXES, Document, load_corpus, load_file
+from ragtune.corpus.load import inside
 from ragtune.errors import DocumentError, DocumentNotFound
 from ragtune.index import ChunkIndex, SyncReport
 from ragtune.models import Embedder
@@ -41,13 +42,18 @@ MAX_ID_CHARS = 512
 
 @dataclass(frozen=True)
 class Written:
-    """An acknowledged write: the document, what the sync did, and the index version that holds it."""
+    """An acknowledged write: the document, what the sync did, the index version that holds it, and the
+    encoding an upload was read as (`ragtune.corpus.encoding`: UTF-8, else detected)."""
 
     id: str
     action: str  # added | changed | unchanged | deleted
     index_version: int
     chunks: int
     seconds: float
+    encoding: str = "utf-8"
+
+
+MAX_PART_BYTES = 255  # NAME_MAX of ext4, XFS, btrfs, APFS and NTFS (in their units): one file or folder name
 
 
 def checked_id(doc_id: str) -> tuple[str, ...]:
@@ -61,6 +67,8 @@ def checked_id(doc_id: str) -> tuple[str, ...]:
         "is an absolute path" if doc_id.startswith("/") or ":" in parts[0] else
         "has an empty, `.` or `..` part" if any(p in ("", ".", "..") for p in parts) else
         "has a hidden part (starting with `.`)" if any(p.startswith(".") for p in parts) else
+        f"has a part over {MAX_PART_BYTES} bytes (the file system's limit for a name)"
+        if any(len(p.encode("utf-8")) > MAX_PART_BYTES for p in parts) else
         f"must end with one of {', '.join(SUPPORTED_SUFFIXES)}"
         if os.path.splitext(parts[-1])[1].lower() not in SUPPORTED_SUFFIXES else ""
     )
@@ -99,7 +107,7 @@ class DocumentStore:
 
     def recover(self) -> SyncReport:
         """At start: drop what a killed write left staged, and sync the index to the folder."""
-        with self.lock:
+        with self.lock, self.index.writing():
             shutil.rmtree(self.folder / PENDING, ignore_errors=True)
             return self._sync(load_corpus(self.folder).documents)
 
@@ -113,6 +121,8 @@ class DocumentStore:
                 if name.startswith(".") or os.path.splitext(name)[1].lower() not in SUPPORTED_SUFFIXES:
                     continue
                 path = Path(dirpath) / name
+                if not inside(path, self.folder):
+                    continue  # a link out of the folder: never read, never listed (corpus.load does the same)
                 doc_id = path.relative_to(self.folder).as_posix()
                 st = path.stat()
                 found.append({"id": doc_id, "bytes": st.st_size, "modified": st.st_mtime,
@@ -123,7 +133,7 @@ class DocumentStore:
         """Add or replace the document `doc_id` (any supported format) and sync it into the index."""
         start = time.perf_counter()
         target = target_path(self.folder, doc_id)
-        with self.lock:
+        with self.lock, self.index.writing():  # no other writer (a CLI ingest) between the sync and the move
             staged = self.folder / PENDING / doc_id
             staged.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -142,13 +152,14 @@ class DocumentStore:
         action = ("added" if set(report.added) & new_ids else "changed" if set(report.changed) & new_ids
                   else "unchanged")
         chunks = sum(1 for d in self.index.scan(["doc_id"]).column("doc_id").to_pylist() if d in new_ids)
-        return Written(doc_id, action, report.version, chunks, time.perf_counter() - start)
+        return Written(doc_id, action, report.version, chunks, time.perf_counter() - start,
+                       new.encodings.get(doc_id, "utf-8"))
 
     def delete(self, doc_id: str) -> Written:
         """Remove the document `doc_id` from the index, then from the folder."""
         start = time.perf_counter()
         target = target_path(self.folder, doc_id)
-        with self.lock:
+        with self.lock, self.index.writing():
             if not target.is_file():
                 raise DocumentNotFound(f"no document {doc_id!r}; GET /v1/documents lists them.")
             report = self._sync_without(doc_id, [])

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from ragtune.runs import REPORT
 from ragtune.serve.documents import DocumentStore, Written
 from ragtune.serve.errors import ApiError
+from ragtune.serve.scope import allowed_documents, check_writable, documents_of
 from ragtune.serve.state import Served
 
 STATIC = files("ragtune.serve") / "static"
@@ -24,16 +25,20 @@ STATIC_FILES = {"page.js": "text/javascript", "page.css": "text/css", "docs.js":
 
 def add_document_routes(app: FastAPI, s: Served) -> None:
     @app.get("/v1/documents")
-    async def list_documents() -> dict:
+    async def list_documents(request: Request) -> dict:
         out = {"object": "list", "writable": s.documents is not None, "index_version": s.proj.index.version}
         if s.documents is None:
             return out | {"reason": s.documents_off, "data": []}
         data = await run_in_threadpool(s.documents.list)
+        allowed = await run_in_threadpool(allowed_documents, s, documents_of(request))
+        if allowed is not None:  # a team's key: its documents' names only
+            data = [d for d in data if d["id"] in allowed]
         return out | {"folder": s.documents.folder.name, "data": data}
 
     @app.put("/v1/documents/{doc_id:path}")
     async def put_document(doc_id: str, request: Request) -> dict:
         store = _store(s)
+        check_writable(documents_of(request), doc_id)
         body = await request.body()
         if request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
             body = _text_of(body)
@@ -42,10 +47,11 @@ def add_document_routes(app: FastAPI, s: Served) -> None:
                            "invalid_request", "body")
         written = await run_in_threadpool(store.put, doc_id, body)
         s.metrics.writes.labels(written.action).inc()
-        return _written(written)
+        return _written(written) | {"encoding": written.encoding}
 
     @app.delete("/v1/documents/{doc_id:path}")
-    async def delete_document(doc_id: str) -> dict:
+    async def delete_document(doc_id: str, request: Request) -> dict:
+        check_writable(documents_of(request), doc_id)
         written = await run_in_threadpool(_store(s).delete, doc_id)
         s.metrics.writes.labels(written.action).inc()
         return _written(written) | {"deleted": True}
@@ -63,7 +69,10 @@ def add_page_routes(app: FastAPI, s: Served) -> None:
         return Response((STATIC / name).read_bytes(), media_type=STATIC_FILES[name])
 
     @app.get("/report")
-    def report() -> FileResponse:
+    def report(request: Request) -> FileResponse:
+        if documents_of(request) is not None:
+            raise ApiError(403, "the report quotes passages of every document; this key sees only some of them.",
+                           "insufficient_scope")
         found = latest_report(s)
         if found is None:
             raise ApiError(404, "no report yet: run `ragtune eval`, then `ragtune report RUN`.", "not_found")

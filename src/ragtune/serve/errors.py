@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException
 from ragtune.errors import DocumentNotFound, RagtuneError
 
 log = logging.getLogger("ragtune.serve")
-TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
+TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
+         405: "invalid_request_error",
          409: "invalid_request_error", 413: "invalid_request_error", 429: "rate_limit_error", 503: "service_unavailable"}
 
 

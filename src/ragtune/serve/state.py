@@ -27,6 +27,7 @@ class Served:
     documents_off: str = ""
     auth_required: bool = False
     weights: dict[str, Generator] = field(default_factory=dict)  # weights models (serve/weights.py) by name
+    scoped: dict = field(default_factory=dict)  # (variant, document scope) -> its Answerer (serve/scope.py)
 
 
 class SerializedEmbedder:
