@@ -102,3 +102,15 @@ def test_client_mistakes_get_4xx_not_500(served):
                       headers={"Content-Type": "application/json"})
     assert small.status_code == 200 and len(small.json()["data"]) == 2  # a chunked body under the limit passes
     assert not (docs / "huge.md").exists()
+
+
+def test_strict_types_and_a_405_that_says_what_is_allowed(served):
+    http, _, _ = served
+    r = http.post("/v1/retrieve", json={"question": "warranty", "k": True})
+    assert r.status_code == 400 and r.json()["error"]["param"] == "k"
+    r = http.post("/v1/chat/completions", json={"model": "base", "max_tokens": True,
+                                                "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status_code == 400 and r.json()["error"]["param"] == "max_tokens"
+    wrong = http.delete("/v1/retrieve")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
+    assert wrong.json()["error"]["type"] == "invalid_request_error"

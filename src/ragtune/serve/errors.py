@@ -47,7 +47,7 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(_: Request, e: HTTPException) -> JSONResponse:
-        return error_response(e.status_code, str(e.detail))
+        return error_response(e.status_code, str(e.detail), headers=dict(e.headers or {}) or None)  # 405: Allow
 
     @app.exception_handler(DocumentNotFound)
     async def no_document(_: Request, e: DocumentNotFound) -> JSONResponse:

@@ -21,11 +21,11 @@ class ChatMessage(BaseModel):
 class ChatRequest(BaseModel):
     model: str
     messages: list[ChatMessage] = Field(min_length=1)
-    max_tokens: int | None = Field(None, ge=1)
-    max_completion_tokens: int | None = Field(None, ge=1)
+    max_tokens: int | None = Field(None, ge=1, strict=True)  # strict: `true` is not a number of tokens
+    max_completion_tokens: int | None = Field(None, ge=1, strict=True)
     temperature: float | None = Field(None, ge=0, le=2)
     stop: str | list[str] | None = None
-    stream: bool = False
+    stream: bool = Field(False, strict=True)
     # vLLM's extras, for a weights model (serve/weights.py): score the prompt, leave the last message open
     prompt_logprobs: int | None = Field(None, ge=0, le=0)  # 0: each prompt token's own log-probability
     continue_final_message: bool = False
@@ -40,5 +40,5 @@ class EmbeddingRequest(BaseModel):
 class RetrieveRequest(BaseModel):
     question: str = Field(min_length=1)
     retriever: Literal["dense", "bm25", "hybrid"] | None = None
-    k: int | None = Field(None, ge=1, le=100)
+    k: int | None = Field(None, ge=1, le=100, strict=True)  # strict: {"k": true} is not k = 1
     filters: list[str] = []  # `key=value`, `key!=value`, `key^=prefix`, as `ragtune ask --filter`
