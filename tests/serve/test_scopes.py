@@ -108,3 +108,17 @@ def test_malformed_key_settings_are_refused(monkeypatch):
         api_keys(ENV)
     monkeypatch.setenv(ENV, "k1, k2")
     assert set(api_keys(ENV)) == {"k1", "k2"}  # plain keys keep every scope
+
+
+def test_the_api_describes_itself_behind_the_key(url):
+    assert httpx.get(url + "/openapi.json").status_code == 401
+    schema = client(url, "reader").get("/openapi.json").json()
+    paths = schema["paths"]
+    assert {"/v1/chat/completions", "/v1/retrieve", "/v1/documents/{doc_id}", "/metrics"} <= set(paths)
+    for operations in paths.values():
+        for operation in operations.values():
+            assert {"400", "401", "403", "413", "429", "503"} <= set(operation["responses"])
+            assert "422" not in operation["responses"]
+    upload = paths["/v1/documents/{doc_id}"]["put"]["requestBody"]["content"]
+    assert {"application/json", "application/octet-stream"} == set(upload)
+    assert "text/plain" in paths["/metrics"]["get"]["responses"]["200"]["content"]

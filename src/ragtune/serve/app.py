@@ -26,6 +26,7 @@ from ragtune.serve.documents_api import add_document_routes, add_page_routes
 from ragtune.serve.errors import error_response, install_handlers
 from ragtune.serve.guard import BodyLimit, api_keys, key_of, scope_of
 from ragtune.serve.metrics import Metrics
+from ragtune.serve.openapi import describe_api
 from ragtune.serve.state import Served, SerializedEmbedder
 from ragtune.serve.weights import weights_models
 from ragtune.variants import answerers, available_variants
@@ -54,7 +55,8 @@ def create_app(proj: Project, settings: ServeSettings | None = None, names: list
         yield
         batcher.close()  # uvicorn has let the requests in flight finish; answer what is queued, then stop
 
-    app = FastAPI(title="ragtune", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app = FastAPI(title="ragtune", docs_url=None, redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
+    app.openapi = lambda: describe_api(app)  # serve/openapi.py: every status the server answers
     app.state.served = s
     install_handlers(app)
 
