@@ -29,6 +29,11 @@ class S3Server:
         """A fresh location in the bucket, so tests never see each other's tables."""
         return f"s3://{self.bucket}/{uuid.uuid4().hex[:12]}"
 
+    def index_toml(self) -> str:
+        """An `[index]` section of ragtune.toml putting a project's index at a fresh location here."""
+        options = ", ".join(f'{k} = "{v}"' for k, v in self.options.items())
+        return f'[index]\nuri = "{self.prefix()}"\nstorage_options = {{ {options} }}\n'
+
 
 def start_s3() -> tuple[S3Server, subprocess.Popen]:
     with socket.socket() as s:

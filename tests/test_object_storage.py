@@ -15,11 +15,6 @@ from serve_helpers import small_project
 DOCS = Path(__file__).resolve().parent.parent / "examples" / "docs"
 
 
-def s3_settings(server) -> str:
-    options = ", ".join(f'{k} = "{v}"' for k, v in server.options.items())
-    return f'[index]\nuri = "{server.prefix()}"\nstorage_options = {{ {options} }}\n'
-
-
 def rows(proj: Project) -> dict:
     table = proj.index.scan(["id", "chunk_hash", "text", "vector"]).to_pylist()
     return {r["id"]: (r["chunk_hash"], r["text"], np.asarray(r["vector"])) for r in table}
@@ -28,7 +23,7 @@ def rows(proj: Project) -> dict:
 def test_a_project_on_s3_ingests_answers_and_updates_as_a_local_one(s3_server, tiny_llama_path, tmp_path):
     remote, local = tmp_path / "remote", tmp_path / "local"
     remote.mkdir(), local.mkdir()
-    docs = small_project(remote, tiny_llama_path, s3_settings(s3_server))
+    docs = small_project(remote, tiny_llama_path, s3_server.index_toml())
     small_project(local, tiny_llama_path)
     for root in (remote, local):
         result = run("ingest", str(docs), "-p", str(root))

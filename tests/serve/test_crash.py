@@ -41,14 +41,6 @@ def rows(root: Path) -> dict[tuple[str, int], tuple[str, np.ndarray]]:
     return {(r["doc_id"], r["idx"]): (r["chunk_hash"], np.asarray(r["vector"])) for r in table}
 
 
-def index_settings(server, prefix: str | None = None) -> str:
-    """`[index]` on the S3-compatible server (None: the project's own folder)."""
-    if server is None:
-        return ""
-    options = ", ".join(f'{k} = "{v}"' for k, v in server.options.items())
-    return f'[index]\nuri = "{prefix or server.prefix()}"\nstorage_options = {{ {options} }}\n'
-
-
 def ingested(tmp_path: Path, tiny_llama_path: Path, extra: str = "") -> tuple[Path, Path, int]:
     """A small project, ingested, and a free port for its server: (root, docs, port)."""
     root = tmp_path / "project"
@@ -78,7 +70,7 @@ def big_document() -> bytes:
 def test_kill_during_a_write_then_restart_equals_a_clean_rebuild(tmp_path, tiny_llama_path, backend, request):
     """On a local index and on one in an S3-compatible bucket: the same write order, the same guarantee."""
     s3 = request.getfixturevalue("s3_server") if backend == "s3" else None
-    root, docs, port = ingested(tmp_path, tiny_llama_path, index_settings(s3))
+    root, docs, port = ingested(tmp_path, tiny_llama_path, (s3.index_toml() if s3 else ""))
     url = f"http://127.0.0.1:{port}"
     server = start(root, port)
     try:
@@ -111,7 +103,7 @@ def test_kill_during_a_write_then_restart_equals_a_clean_rebuild(tmp_path, tiny_
 
     clean = tmp_path / "clean"
     clean.mkdir()
-    (clean / "ragtune.toml").write_text(small_settings(root) + index_settings(s3))
+    (clean / "ragtune.toml").write_text(small_settings(root) + (s3.index_toml() if s3 else ""))
     Project(clean).ingest(docs)
     served, rebuilt = rows(root), rows(clean)
     assert served.keys() == rebuilt.keys()
